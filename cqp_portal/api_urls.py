@@ -1,0 +1,10 @@
+"""Every REST endpoint lives under /api/v1/; each app brings its router in api_urls.py."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("certifications.api_urls")),
+    path("", include("candidates.api_urls")),
+    path("", include("juries.api_urls")),
+    path("", include("financing.api_urls")),
+]

@@ -1,0 +1,27 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from cqp_portal.errors import DomainError
+
+
+class DomainErrorMiddleware:
+    """A DomainError escaping an HTML view becomes a message and a redirect back, never a 500.
+
+    Services run in transaction.atomic, so nothing of the refused action was written.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+            return None
+        messages.error(request, exception.message)
+        target = request.META.get("HTTP_REFERER") or "/"
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = "/"
+        return redirect(target)

@@ -1,0 +1,89 @@
+"""Rules for candidates and their paths."""
+
+from django.db.models import Q
+
+from cqp_portal.accounts.models import Role
+from cqp_portal.policy import rule, scope_contributor
+from cqp_portal.policy.roles import admin_branch_ids, provider_ids
+
+
+@scope_contributor("candidates.path")
+def _paths(user):
+    q = Q(candidate__user=user) | Q(evaluator=user) | Q(workplace_tutor=user)
+    if provider_ids(user):
+        q |= Q(training_provider__in=provider_ids(user))
+    if admin_branch_ids(user):
+        q |= Q(certification__branches__in=admin_branch_ids(user))
+    return q
+
+
+@scope_contributor("candidates.candidate")
+def _candidates(user):
+    q = Q(user=user) | Q(paths__evaluator=user) | Q(paths__workplace_tutor=user)
+    if provider_ids(user):
+        q |= Q(paths__training_provider__in=provider_ids(user)) | Q(created_by=user)
+    if admin_branch_ids(user):
+        q |= Q(paths__certification__branches__in=admin_branch_ids(user))
+    return q
+
+
+def _is_candidate_of(user, path) -> bool:
+    return path.candidate.user_id == user.pk
+
+
+def _is_evaluator_of(user, path) -> bool:
+    return user.pk in (path.evaluator_id, path.workplace_tutor_id)
+
+
+def _manages(user, path) -> bool:
+    """Branch administrators of the certification and staff of the path's provider."""
+    if path.training_provider_id and path.training_provider_id in provider_ids(user):
+        return True
+    branch_ids = admin_branch_ids(user)
+    return bool(branch_ids) and path.certification.branches.filter(pk__in=branch_ids).exists()
+
+
+@rule("candidate.create")
+def _create_candidate(user, obj=None):
+    return bool(provider_ids(user) or admin_branch_ids(user))
+
+
+@rule("path.manage")
+def _manage(user, path):
+    return _manages(user, path)
+
+
+@rule("path.register")
+def _register(user, path):
+    return _is_candidate_of(user, path) or _manages(user, path)
+
+
+@rule("path.withdraw")
+def _withdraw(user, path):
+    return _is_candidate_of(user, path) or _manages(user, path)
+
+
+@rule("path.self_position")
+def _self_position(user, path):
+    return _is_candidate_of(user, path)
+
+
+@rule("path.position")
+def _position(user, path):
+    return _is_evaluator_of(user, path) or _manages(user, path)
+
+
+@rule("path.assess")
+def _assess(user, path):
+    return _is_evaluator_of(user, path) and user.has_role(Role.EVALUATOR)
+
+
+@rule("path.decide_admissibility")
+def _decide_admissibility(user, path):
+    branch_ids = admin_branch_ids(user)
+    return bool(branch_ids) and path.certification.branches.filter(pk__in=branch_ids).exists()
+
+
+@rule("path.upload_evidence")
+def _upload(user, path):
+    return _is_candidate_of(user, path) or _is_evaluator_of(user, path) or _manages(user, path)

@@ -1,0 +1,1 @@
+"""Rules for funding lines (filled by the financing app)."""

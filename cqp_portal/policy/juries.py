@@ -1,0 +1,1 @@
+"""Rules for jury sessions, decisions and certificates (filled by the juries app)."""
