@@ -42,3 +42,7 @@ def seed_organisations() -> dict:
     for name, siret, city in PROVIDERS:
         providers[name], _ = TrainingProvider.objects.get_or_create(name=name, defaults={"siret": siret, "city": city})
     return {"opcos": opcos, "branches": branches, "providers": providers}
+
+
+def seed(context: dict) -> None:
+    context.update(seed_organisations())

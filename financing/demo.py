@@ -16,3 +16,7 @@ def seed_funders(*, opcos: dict) -> dict[str, Funder]:
     ]:
         funders[name], _ = Funder.objects.get_or_create(name=name, defaults={"kind": kind, "region": region})
     return funders
+
+
+def seed(context: dict) -> None:
+    context["funders"] = seed_funders(opcos=context["opcos"])

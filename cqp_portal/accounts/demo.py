@@ -46,3 +46,9 @@ def login_lines() -> list[str]:
         suffix = f" [{scope_key}]" if scope_key else ""
         lines.append(f"  {str(label) + suffix:<40} {email:<34} {DEMO_PASSWORD}")
     return lines
+
+
+def seed(context: dict) -> None:
+    context["users"] = seed_users(
+        branches=context["branches"], providers=context["providers"], funders=context["funders"]
+    )

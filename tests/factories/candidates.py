@@ -1,0 +1,43 @@
+import datetime
+
+import factory
+
+from candidates import models
+from tests.factories.certifications import published_version
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Candidate
+
+    birth_name = factory.Faker("last_name", locale="fr_FR")
+    first_names = factory.Faker("first_name", locale="fr_FR")
+    sex = models.Sex.FEMALE
+    birth_date = datetime.date(1990, 5, 17)
+    birth_place_code = "75056"
+    birth_place_name = "Paris"
+    birth_country = "FR"
+    email = factory.Sequence(lambda n: f"candidat{n}@example.org")
+    status = models.CandidateStatus.EMPLOYEE
+
+
+class PathFactory(factory.django.DjangoModelFactory):
+    """A path on a published version. Pass ``state=`` to start anywhere (creation bypasses
+    the protected field, as a data import would); pass ``version=`` to reuse a référentiel."""
+
+    class Meta:
+        model = models.Path
+
+    candidate = factory.SubFactory(CandidateFactory)
+    version = factory.LazyFunction(lambda: published_version())
+    certification = factory.LazyAttribute(lambda o: o.version.certification)
+    access_route = models.AccessRoute.CONTINUING
+    start_date = factory.LazyFunction(datetime.date.today)
+
+
+def plan_blocks(path, plan=models.BlockPlan.TO_EVALUATE):
+    """Positioning rows for every block of the path's version."""
+    return [
+        models.PathBlock.objects.get_or_create(path=path, block=block, defaults={"plan": plan})[0]
+        for block in path.version.blocks.all()
+    ]
