@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib import messages
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from cqp_portal.errors import DomainError
@@ -25,3 +28,19 @@ class DomainErrorMiddleware:
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             target = "/"
         return redirect(target)
+
+
+class FrenchFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages are French unless the person chose English with the language switch (cookie).
+
+    The browser's Accept-Language is honoured only by the API, where integrations ask for it.
+    """
+
+    def process_request(self, request):
+        if request.path.startswith("/api/"):
+            return super().process_request(request)
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

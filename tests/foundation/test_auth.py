@@ -16,6 +16,12 @@ def test_login_page_is_in_french_by_default(client):
 
 
 @pytest.mark.django_db
+def test_pages_stay_french_whatever_the_browser_language(client):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="fr">' in html and "Se connecter" in html
+
+
+@pytest.mark.django_db
 def test_english_is_available(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/connexion/"})
     html = client.get(reverse("login")).content.decode()
