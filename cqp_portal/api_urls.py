@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
+from cqp_portal.accounts.api import TokenView
+
 urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("certifications.api_urls")),
     path("", include("candidates.api_urls")),
     path("", include("juries.api_urls")),
