@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from cqp_portal import health, views
+from cqp_portal.accounts import mfa_views
 from cqp_portal.accounts.forms import EmailAuthenticationForm
 
 admin.site.site_header = "Portail CQP"
@@ -18,6 +19,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
         name="login",
     ),
+    path("connexion/2fa/", mfa_views.verify, name="mfa_verify"),
+    path("connexion/2fa/configuration/", mfa_views.setup, name="mfa_setup"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
