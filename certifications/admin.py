@@ -41,11 +41,87 @@ class CertificationAdmin(admin.ModelAdmin):
     inlines = [RegistrationInline]
 
 
+class FrozenUnlessDraftMixin:
+    """Content of a published or retired version is read-only in the admin too (the model
+    guard and the PostgreSQL trigger refuse it anyway; this avoids offering the form)."""
+
+    def _version_of(self, obj):
+        if obj is None:
+            return None
+        return obj if isinstance(obj, models.ReferentialVersion) else getattr(obj, "version", None)
+
+    def _frozen(self, obj) -> bool:
+        version = self._version_of(obj)
+        return version is not None and version.state != models.ReferentialState.DRAFT
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class FrozenInlineMixin(FrozenUnlessDraftMixin):
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+
+class ActivityInline(FrozenInlineMixin, admin.TabularInline):
+    model = models.Activity
+    extra = 0
+
+
+class SkillBlockInline(FrozenInlineMixin, admin.TabularInline):
+    model = models.SkillBlock
+    extra = 0
+    fields = ["order", "code", "title", "mandatory"]
+    show_change_link = True
+
+
 @admin.register(models.ReferentialVersion)
-class ReferentialVersionAdmin(admin.ModelAdmin):
+class ReferentialVersionAdmin(FrozenUnlessDraftMixin, admin.ModelAdmin):
     list_display = ["certification", "number", "state", "published_at"]
     list_filter = ["state"]
-    readonly_fields = ["state"]
+    readonly_fields = ["state", "published_at", "retired_at"]
+    inlines = [ActivityInline, SkillBlockInline]
+
+
+class CompetencyInline(FrozenInlineMixin, admin.TabularInline):
+    model = models.Competency
+    extra = 0
+
+
+class ModalityInline(FrozenInlineMixin, admin.TabularInline):
+    model = models.EvaluationModality
+    extra = 0
+
+
+class CriterionInline(FrozenInlineMixin, admin.TabularInline):
+    model = models.Criterion
+    extra = 0
+
+
+@admin.register(models.SkillBlock)
+class SkillBlockAdmin(FrozenUnlessDraftMixin, admin.ModelAdmin):
+    list_display = ["code", "title", "version", "mandatory"]
+    list_select_related = ["version__certification"]
+    search_fields = ["code", "title"]
+    inlines = [CompetencyInline, ModalityInline, CriterionInline]
+
+    def has_add_permission(self, request):
+        return False  # blocks are added to a draft from the version page
+
+
+@admin.register(models.BlockEquivalence)
+class BlockEquivalenceAdmin(admin.ModelAdmin):
+    list_display = ["from_block", "to_block", "bidirectional"]
+    raw_id_fields = ["from_block", "to_block"]
+
+
+@admin.register(models.ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "state", "created_by", "created_at", "message"]
+    readonly_fields = [f.name for f in models.ImportJob._meta.fields]
 
 
 @admin.register(models.Habilitation)

@@ -132,6 +132,8 @@ class Certification(models.Model):
     )
     issue_block_attestations = models.BooleanField(_("one attestation per validated block"), default=False)
     pro_a_eligible = models.BooleanField(_("on the branch's Pro-A list"), default=False)
+    # sha256 of the register fiche last imported: an unchanged fiche is skipped cheaply.
+    register_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -265,6 +267,23 @@ class ReferentialVersion(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.certification} v{self.number}"
 
+    # Only the lifecycle fields move once a version left the draft state.
+    FROZEN_FIELDS = ("certification_id", "number", "summary", "source", "based_on_id")
+
+    def save(self, *args, **kwargs):
+        previous = type(self)._base_manager.filter(pk=self.pk).first() if self.pk is not None else None
+        if (
+            previous is not None
+            and previous.state != ReferentialState.DRAFT
+            and any(getattr(previous, f) != getattr(self, f) for f in self.FROZEN_FIELDS)
+        ):
+            _refuse_if_frozen(previous.state)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_frozen(self.state)
+        return super().delete(*args, **kwargs)
+
     @property
     def is_editable(self) -> bool:
         return self.state == ReferentialState.DRAFT
@@ -278,13 +297,81 @@ class ReferentialVersion(ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class Activity(models.Model):
+def _refuse_if_frozen(state: str | None) -> None:
+    from cqp_portal.errors import RuleViolation
+
+    if state is not None and state != ReferentialState.DRAFT:
+        raise RuleViolation(
+            _("A published or retired référentiel version cannot be changed: create a new version."),
+            code="version_immutable",
+        )
+
+
+class VersionContentQuerySet(models.QuerySet):
+    """Bulk ``update()``/``delete()`` refuse rows of a non-draft version (the PostgreSQL
+    trigger refuses them too; this gives a clear message before the database does)."""
+
+    version_path = "version"
+
+    def _frozen(self):
+        return self.exclude(**{f"{self.version_path}__state": ReferentialState.DRAFT})
+
+    def update(self, **kwargs):
+        if self._frozen().exists():
+            _refuse_if_frozen(ReferentialState.PUBLISHED)
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._frozen().exists():
+            _refuse_if_frozen(ReferentialState.PUBLISHED)
+        return super().delete()
+
+
+class BlockContentQuerySet(VersionContentQuerySet):
+    version_path = "block__version"
+
+
+class VersionContentMixin:
+    """Model-level guard: content of a non-draft version is never saved nor deleted."""
+
+    def frozen_state(self) -> str | None:
+        raise NotImplementedError
+
+    def save(self, *args, **kwargs):
+        _refuse_if_frozen(self.frozen_state())
+        if self.pk is not None:
+            # Moving a row out of a frozen version is a change to that version too.
+            previous = type(self)._base_manager.filter(pk=self.pk).first()
+            if previous is not None:
+                _refuse_if_frozen(previous.frozen_state())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_frozen(self.frozen_state())
+        return super().delete(*args, **kwargs)
+
+
+def _version_state(version_id) -> str | None:
+    if version_id is None:
+        return None
+    return ReferentialVersion.objects.filter(pk=version_id).values_list("state", flat=True).first()
+
+
+def _block_version_state(block_id) -> str | None:
+    if block_id is None:
+        return None
+    return SkillBlock.objects.filter(pk=block_id).values_list("version__state", flat=True).first()
+
+
+class Activity(VersionContentMixin, models.Model):
     """Référentiel d'activités: a work situation or activity."""
 
     version = models.ForeignKey(ReferentialVersion, on_delete=models.CASCADE, related_name="activities")
     order = models.PositiveIntegerField(_("order"), default=0)
     title = models.CharField(_("title"), max_length=500)
     description = models.TextField(_("description"), blank=True)
+
+    objects = VersionContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("activity")
@@ -294,8 +381,11 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def frozen_state(self) -> str | None:
+        return _version_state(self.version_id)
 
-class SkillBlock(models.Model):
+
+class SkillBlock(VersionContentMixin, models.Model):
     """Bloc de compétences: assessed and validated on its own (L6113-1 Code du travail)."""
 
     version = models.ForeignKey(
@@ -307,6 +397,8 @@ class SkillBlock(models.Model):
     mandatory = models.BooleanField(_("mandatory"), default=True)
     description = models.TextField(_("description"), blank=True)
 
+    objects = VersionContentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("skill block")
         verbose_name_plural = _("skill blocks")
@@ -316,11 +408,16 @@ class SkillBlock(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
+    def frozen_state(self) -> str | None:
+        return _version_state(self.version_id)
 
-class Competency(models.Model):
+
+class Competency(VersionContentMixin, models.Model):
     block = models.ForeignKey(SkillBlock, on_delete=models.CASCADE, related_name="competencies")
     order = models.PositiveIntegerField(_("order"), default=0)
     text = models.TextField(_("competency"))
+
+    objects = BlockContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("competency")
@@ -329,6 +426,9 @@ class Competency(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    def frozen_state(self) -> str | None:
+        return _block_version_state(self.block_id)
 
 
 class ModalityKind(models.TextChoices):
@@ -340,10 +440,12 @@ class ModalityKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class EvaluationModality(models.Model):
+class EvaluationModality(VersionContentMixin, models.Model):
     block = models.ForeignKey(SkillBlock, on_delete=models.CASCADE, related_name="modalities")
     kind = models.CharField(_("kind"), max_length=32, choices=ModalityKind.choices)
     description = models.TextField(_("description"), blank=True)
+
+    objects = BlockContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evaluation modality")
@@ -353,11 +455,16 @@ class EvaluationModality(models.Model):
     def __str__(self) -> str:
         return self.get_kind_display()
 
+    def frozen_state(self) -> str | None:
+        return _block_version_state(self.block_id)
 
-class Criterion(models.Model):
+
+class Criterion(VersionContentMixin, models.Model):
     block = models.ForeignKey(SkillBlock, on_delete=models.CASCADE, related_name="criteria")
     order = models.PositiveIntegerField(_("order"), default=0)
     text = models.TextField(_("criterion"))
+
+    objects = BlockContentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evaluation criterion")
@@ -366,6 +473,9 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    def frozen_state(self) -> str | None:
+        return _block_version_state(self.block_id)
 
 
 class BlockEquivalence(models.Model):
@@ -430,3 +540,49 @@ class Habilitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.training_provider or self.evaluator} — {self.certification}"
+
+
+class ImportState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One import of a France compétences export, with the progress its page polls."""
+
+    file = models.FileField(_("file"), upload_to="imports/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    only_cqp = models.BooleanField(_("CQP fiches only"), default=False)
+    dry_run = models.BooleanField(_("dry run (nothing saved)"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.PENDING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(_("fiches in the file"), default=0)
+    read = models.PositiveIntegerField(_("read"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    blocks = models.PositiveIntegerField(_("blocks"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    log = models.TextField(_("log"), blank=True)
+
+    class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == ImportState.DONE:
+            return 100
+        return int(100 * self.read / self.total) if self.total else 0

@@ -45,3 +45,45 @@ def equivalent_block_ids(block_ids) -> dict[int, set[int]]:
         if both and to_id in block_ids:
             result[to_id].add(from_id)
     return result
+
+
+def administered_certifications(user):
+    """Certifications the user administers (staff: all), versions and registration prefetched:
+    the workspace list costs the same number of queries for 5 or 50 rows."""
+    from django.db.models import Prefetch
+
+    from certifications.models import Certification, ReferentialVersion
+    from cqp_portal.policy import is_staff
+    from cqp_portal.policy.roles import admin_branch_ids
+
+    qs = Certification.objects.all()
+    if not is_staff(user):
+        qs = qs.filter(branches__in=admin_branch_ids(user)).distinct()
+    return (
+        qs.select_related("registration")
+        .prefetch_related(
+            "branches",
+            Prefetch("versions", queryset=ReferentialVersion.objects.order_by("-number")),
+        )
+        .order_by("title")
+    )
+
+
+def version_with_content(version_id: int):
+    from django.db.models import Prefetch
+
+    from certifications.models import ReferentialVersion, SkillBlock
+
+    return (
+        ReferentialVersion.objects.select_related("certification", "based_on")
+        .prefetch_related(
+            "activities",
+            Prefetch(
+                "blocks",
+                queryset=SkillBlock.objects.order_by("order", "pk").prefetch_related(
+                    "competencies", "modalities", "criteria"
+                ),
+            ),
+        )
+        .get(pk=version_id)
+    )

@@ -19,4 +19,8 @@ def seed_funders(*, opcos: dict) -> dict[str, Funder]:
 
 
 def seed(context: dict) -> None:
+    from financing.services import SELF_FUNDER_NAME, self_funder
+
     context["funders"] = seed_funders(opcos=context["opcos"])
+    # "The candidate pays": one funder row for every self-funded line.
+    context["funders"][SELF_FUNDER_NAME] = self_funder()

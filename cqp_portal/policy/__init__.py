@@ -64,8 +64,12 @@ def scope_q(user, model) -> Q:
     combined = NOTHING
     for contributor in _scope_contributors.get(_label(model), []):
         q = contributor(user)
-        if q is not None:
-            combined |= q
+        if q is None:
+            continue
+        if not q:
+            # An empty Q means "every row"; OR-ing it would silently drop it.
+            return Q()
+        combined |= q
     return combined
 
 

@@ -5,6 +5,10 @@ from django.db.models import Q
 from cqp_portal.policy import rule, scope_contributor
 from cqp_portal.policy.roles import admin_branch_ids
 
+# "Every row", spelled so that OR-ing it with the policy's empty starting Q keeps it: an
+# empty Q() is dropped by Q.__or__ and would hide everything.
+EVERY_ROW = Q(pk__isnull=False)
+
 
 def administers_certification(user, certification) -> bool:
     # A CQPI is editable by administrators of any of its owning branches.
@@ -14,7 +18,7 @@ def administers_certification(user, certification) -> bool:
 
 @scope_contributor("certifications.certification")
 def _certifications_public(user):
-    return Q()  # the register is public: every signed-in user sees every certification
+    return EVERY_ROW  # the register is public: every signed-in user sees every certification
 
 
 @scope_contributor("certifications.referentialversion")
@@ -47,3 +51,41 @@ def _publish_version(user, version):
 @rule("certifications.import")
 def _import(user, obj=None):
     return bool(admin_branch_ids(user))
+
+
+@scope_contributor("certifications.branch")
+def _branches_public(user):
+    return EVERY_ROW  # branches and their IDCC are public facts
+
+
+@scope_contributor("certifications.trainingprovider")
+def _providers_public(user):
+    return EVERY_ROW
+
+
+@scope_contributor("certifications.skillblock")
+def _blocks(user):
+    # Blocks follow their version: drafts only for the owning branches' administrators.
+    branch_ids = admin_branch_ids(user)
+    published = ~Q(version__state="draft")
+    return published | Q(version__certification__branches__in=branch_ids) if branch_ids else published
+
+
+@scope_contributor("certifications.blockequivalence")
+def _equivalences(user):
+    return EVERY_ROW  # passerelles are public, like the register they come from
+
+
+@scope_contributor("certifications.importjob")
+def _import_jobs(user):
+    return Q(created_by=user)
+
+
+@rule("habilitation.manage")
+def _manage_habilitations(user, certification):
+    return administers_certification(user, certification)
+
+
+@rule("equivalence.manage")
+def _manage_equivalences(user, certification):
+    return administers_certification(user, certification)

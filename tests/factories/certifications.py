@@ -110,12 +110,13 @@ def published_version(certification=None, *, blocks: int = 3, optional: int = 0,
     """
     certification = certification or CertificationFactory(**cert_kwargs)
     number = (certification.versions.count() or 0) + 1
-    version = models.ReferentialVersion.objects.create(
-        certification=certification, number=number, state=models.ReferentialState.PUBLISHED
-    )
+    # Content is written while the version is a draft: a published version refuses any
+    # change (model guard and PostgreSQL trigger), then the state flips as an import does.
+    version = models.ReferentialVersion.objects.create(certification=certification, number=number)
     for i in range(blocks):
         SkillBlockFactory(version=version, code=f"BC{i + 1:02d}", order=i, mandatory=i < blocks - optional)
-    return version
+    models.ReferentialVersion.objects.filter(pk=version.pk).update(state=models.ReferentialState.PUBLISHED)
+    return models.ReferentialVersion.objects.get(pk=version.pk)
 
 
 def habilitate_evaluator(certification, user, *, valid_from=None, valid_until=None):

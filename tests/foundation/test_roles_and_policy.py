@@ -44,3 +44,12 @@ def test_anonymous_and_inactive_users_see_nothing_and_may_do_nothing(staff_user)
 def test_unknown_actions_are_a_programming_error(staff_user):
     with pytest.raises(KeyError):
         policy.allowed(staff_user, "no.such.action")
+
+
+@pytest.mark.django_db
+def test_a_contributor_granting_every_row_is_not_lost(candidate_user):
+    from certifications.models import Certification
+    from tests.factories.certifications import CertificationFactory
+
+    CertificationFactory.create_batch(2)
+    assert policy.scope(candidate_user, Certification).count() == 2

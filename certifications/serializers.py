@@ -1,0 +1,159 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from certifications.models import (
+    Activity,
+    BlockEquivalence,
+    Branch,
+    Certification,
+    CertificationKind,
+    Habilitation,
+    ModalityKind,
+    ReferentialVersion,
+    Registration,
+    SkillBlock,
+    TrainingProvider,
+)
+from certifications.services import RULE_FIELDS
+
+
+class BranchSerializer(serializers.ModelSerializer):
+    opco = serializers.StringRelatedField()
+
+    class Meta:
+        model = Branch
+        fields = ["id", "idcc", "name", "opco"]
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Registration
+        fields = [
+            "register",
+            "number",
+            "level",
+            "decision_date",
+            "end_date",
+            "last_delivery_date",
+            "listed_active",
+            "access_routes",
+        ]
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    branches = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all(), many=True, required=False)
+    registration = RegistrationSerializer(source="registration_or_none", read_only=True)
+    kind = serializers.ChoiceField(choices=CertificationKind.choices)
+
+    class Meta:
+        model = Certification
+        fields = [
+            "id",
+            "kind",
+            "code",
+            "title",
+            "nsf_codes",
+            "branches",
+            "certifier_names",
+            "registration",
+            *RULE_FIELDS,
+        ]
+        read_only_fields = ["certifier_names"]
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Activity
+        fields = ["order", "title", "description"]
+
+
+class SkillBlockSerializer(serializers.ModelSerializer):
+    competencies = serializers.SerializerMethodField()
+    criteria = serializers.SerializerMethodField()
+    modalities = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SkillBlock
+        fields = ["id", "code", "title", "order", "mandatory", "description", "competencies", "modalities", "criteria"]
+
+    def get_competencies(self, block) -> list[str]:
+        return [c.text for c in block.competencies.all()]
+
+    def get_criteria(self, block) -> list[str]:
+        return [c.text for c in block.criteria.all()]
+
+    def get_modalities(self, block) -> list[dict]:
+        return [{"kind": m.kind, "description": m.description} for m in block.modalities.all()]
+
+
+class ReferentialVersionSerializer(serializers.ModelSerializer):
+    certification_code = serializers.CharField(source="certification.code", read_only=True)
+    blocks = SkillBlockSerializer(many=True, read_only=True)
+    activities = ActivitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReferentialVersion
+        fields = [
+            "id",
+            "certification",
+            "certification_code",
+            "number",
+            "state",
+            "summary",
+            "source",
+            "based_on",
+            "published_at",
+            "retired_at",
+            "activities",
+            "blocks",
+        ]
+        read_only_fields = ["number", "state", "source", "based_on", "published_at", "retired_at"]
+
+
+class VersionCreateSerializer(serializers.Serializer):
+    certification = serializers.PrimaryKeyRelatedField(queryset=Certification.objects.all())
+    from_published = serializers.BooleanField(default=True)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ModalityInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ModalityKind.choices)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BlockInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False, help_text="an existing block of the draft, to update it")
+    code = serializers.CharField(max_length=32)
+    title = serializers.CharField(max_length=500)
+    mandatory = serializers.BooleanField(default=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    competencies = serializers.ListField(child=serializers.CharField(), required=False)
+    modalities = ModalityInputSerializer(many=True, required=False)
+    criteria = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class HabilitationSerializer(serializers.ModelSerializer):
+    evaluator = serializers.SlugRelatedField(
+        slug_field="email", queryset=get_user_model().objects.all(), required=False, allow_null=True
+    )
+    training_provider = serializers.PrimaryKeyRelatedField(
+        queryset=TrainingProvider.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Habilitation
+        fields = ["id", "certification", "kind", "training_provider", "evaluator", "valid_from", "valid_until"]
+        read_only_fields = ["kind"]
+
+
+class HabilitationEndSerializer(serializers.Serializer):
+    on_date = serializers.DateField()
+
+
+class BlockEquivalenceSerializer(serializers.ModelSerializer):
+    from_block_code = serializers.CharField(source="from_block.code", read_only=True)
+    to_block_code = serializers.CharField(source="to_block.code", read_only=True)
+
+    class Meta:
+        model = BlockEquivalence
+        fields = ["id", "from_block", "from_block_code", "to_block", "to_block_code", "bidirectional", "note"]
