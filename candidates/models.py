@@ -5,11 +5,21 @@ Transitions here change the state only; rule checks, audit rows and notification
 ``candidates.services`` (one function per transition).
 """
 
+import calendar
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` plus ``months`` calendar months, clamped to the end of shorter months."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class Sex(models.TextChoices):
@@ -185,6 +195,13 @@ class Path(ConcurrentTransitionMixin, models.Model):
     def is_final(self) -> bool:
         return self.state in FINAL_PATH_STATES
 
+    @property
+    def admissibility_deadline(self):
+        """VAE admissibility (recevabilité) is decided within 2 months of the request (domain.md, VAE)."""
+        if not self.admissibility_requested_on:
+            return None
+        return add_months(self.admissibility_requested_on, 2)
+
     @transition(field=state, source=PathState.DRAFT, target=PathState.REGISTERED)
     def register(self):
         pass
@@ -257,6 +274,16 @@ class PathBlock(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         verbose_name=_("held through"),
+    )
+    # Who trains the candidate on this block: when the certification forbids it, this
+    # person may not assess the same block (domain.md, "Evaluators").
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trained_path_blocks",
+        verbose_name=_("trainer"),
     )
     planned_hours = models.PositiveIntegerField(_("planned hours"), default=0)
     completed_hours = models.PositiveIntegerField(_("completed hours"), default=0)
@@ -362,6 +389,12 @@ class BlockAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.block_id} {self.outcome} ({self.assessed_on})"
+
+    def save(self, *args, **kwargs):
+        # An assessment is evidence for the jury: a correction is a new, superseding row.
+        if self.pk is not None and not kwargs.pop("allow_update", False):
+            raise TypeError("Block assessments are immutable; record a superseding assessment instead")
+        super().save(*args, **kwargs)
 
 
 class CriterionResult(models.Model):

@@ -190,6 +190,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_IMPORTS = ["cqp_portal.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "audit-heartbeat": {"task": "cqp_portal.tasks.heartbeat", "schedule": crontab(minute="*/15")},
+    "juries-flag-expiring-blocks": {"task": "juries.tasks.flag_expiring_blocks", "schedule": crontab(hour=6, minute=0)},
 }
 
 # --- REST API ---

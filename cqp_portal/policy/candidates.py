@@ -39,8 +39,7 @@ def _manages(user, path) -> bool:
     """Branch administrators of the certification and staff of the path's provider."""
     if path.training_provider_id and path.training_provider_id in provider_ids(user):
         return True
-    branch_ids = admin_branch_ids(user)
-    return bool(branch_ids) and path.certification.branches.filter(pk__in=branch_ids).exists()
+    return _is_branch_admin_of(user, path)
 
 
 @rule("candidate.create")
@@ -48,9 +47,55 @@ def _create_candidate(user, obj=None):
     return bool(provider_ids(user) or admin_branch_ids(user))
 
 
+def _is_branch_admin_of(user, path) -> bool:
+    branch_ids = admin_branch_ids(user)
+    return bool(branch_ids) and path.certification.branches.filter(pk__in=branch_ids).exists()
+
+
+@rule("path.view")
+def _view(user, path):
+    return _is_candidate_of(user, path) or _is_evaluator_of(user, path) or _manages(user, path)
+
+
+@rule("path.create")
+def _create_path(user, path):
+    """``path`` is the unsaved path: its candidate enrols themselves, or a manager enrols them."""
+    return _is_candidate_of(user, path) or _manages(user, path)
+
+
 @rule("path.manage")
 def _manage(user, path):
     return _manages(user, path)
+
+
+@rule("path.assign")
+def _assign(user, path):
+    return _manages(user, path)
+
+
+@rule("path.request_admissibility")
+def _request_admissibility(user, path):
+    return _is_candidate_of(user, path) or _manages(user, path)
+
+
+@rule("path.start_course")
+def _start_course(user, path):
+    return _manages(user, path)
+
+
+@rule("path.start_evaluation")
+def _start_evaluation(user, path):
+    return _is_evaluator_of(user, path) or _manages(user, path)
+
+
+@rule("path.submit_to_jury")
+def _submit_to_jury(user, path):
+    return _is_evaluator_of(user, path) or _manages(user, path)
+
+
+@rule("path.return_to_evaluation")
+def _return_to_evaluation(user, path):
+    return _is_branch_admin_of(user, path)
 
 
 @rule("path.register")
@@ -80,8 +125,7 @@ def _assess(user, path):
 
 @rule("path.decide_admissibility")
 def _decide_admissibility(user, path):
-    branch_ids = admin_branch_ids(user)
-    return bool(branch_ids) and path.certification.branches.filter(pk__in=branch_ids).exists()
+    return _is_branch_admin_of(user, path)
 
 
 @rule("path.upload_evidence")

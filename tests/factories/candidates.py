@@ -41,3 +41,23 @@ def plan_blocks(path, plan=models.BlockPlan.TO_EVALUATE):
         models.PathBlock.objects.get_or_create(path=path, block=block, defaults={"plan": plan})[0]
         for block in path.version.blocks.all()
     ]
+
+
+class AcquiredBlockFactory(factory.django.DjangoModelFactory):
+    """A ledger row (valid for good unless ``valid_until`` is given)."""
+
+    class Meta:
+        model = models.AcquiredBlock
+
+    candidate = factory.SubFactory(CandidateFactory)
+    source = models.AcquisitionSource.JURY_DECISION
+    acquired_on = datetime.date(2022, 6, 1)
+
+
+def path_in_state(state, **kwargs):
+    """A path created directly in ``state`` with positioning rows (to evaluate) when the
+    state is past positioning."""
+    path = PathFactory(state=state, **kwargs)
+    if state not in (models.PathState.DRAFT, models.PathState.REGISTERED, models.PathState.ADMISSIBILITY):
+        plan_blocks(path)
+    return path

@@ -1,0 +1,144 @@
+"""REST API for candidates, paths (transitions as explicit actions), positionings,
+assessments and evidence. Same policy and services as the HTML pages."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from candidates import selectors, services
+from candidates.models import BlockAssessment, Candidate, Evidence, Path, PathBlock
+from candidates.serializers import (
+    AssessmentCreateSerializer,
+    AssessmentSerializer,
+    CandidateSerializer,
+    EvidenceSerializer,
+    EvidenceUploadSerializer,
+    PathBlockSerializer,
+    PathCreateSerializer,
+    PathSerializer,
+    PathTransitionSerializer,
+    PositioningSerializer,
+)
+from cqp_portal import policy
+
+
+def visible_paths(user):
+    return policy.scope(user, Path)
+
+
+class CandidateViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = CandidateSerializer
+
+    def get_queryset(self):
+        return policy.scope(self.request.user, Candidate).order_by("birth_name", "pk")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.candidate_create(by=self.request.user, **serializer.validated_data)
+
+
+class PathViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PathSerializer
+    filterset_fields = ["state", "certification", "access_route"]
+
+    def get_queryset(self):
+        qs = Path.objects.prefetch_related(
+            Prefetch("path_blocks", queryset=PathBlock.objects.select_related("block").order_by("block__order"))
+        ).order_by("-created_at", "-pk")
+        return policy.scope(self.request.user, Path, qs)
+
+    @extend_schema(request=PathCreateSerializer, responses=PathSerializer)
+    def create(self, request):
+        serializer = PathCreateSerializer(data=request.data)
+        serializer.fields["candidate"].queryset = policy.scope(request.user, Candidate)
+        serializer.is_valid(raise_exception=True)
+        path = services.path_create(by=request.user, **serializer.validated_data)
+        return Response(PathSerializer(path).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PathTransitionSerializer, responses=PathSerializer)
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transition(self, request, pk=None, name=None):
+        path = policy.get_visible_or_404(request.user, Path, pk=pk)
+        if name not in services.TRANSITIONS:
+            return Response(
+                {"code": "unknown_transition", "message": f"Unknown transition {name!r}.", "fields": {}},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        serializer = PathTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        path = services.TRANSITIONS[name](path=path, by=request.user, note=serializer.validated_data["note"])
+        return Response(PathSerializer(self.get_queryset().get(pk=path.pk)).data)
+
+
+class PositioningViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """GET: positioning rows of visible paths. POST: confirm the positioning of one path."""
+
+    serializer_class = PathBlockSerializer
+    filterset_fields = ["path", "plan"]
+
+    def get_queryset(self):
+        return PathBlock.objects.filter(path__in=visible_paths(self.request.user)).select_related("block")
+
+    @extend_schema(request=PositioningSerializer, responses=PathBlockSerializer(many=True))
+    def create(self, request):
+        serializer = PositioningSerializer(data=request.data)
+        serializer.fields["path"].queryset = visible_paths(request.user)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        from cqp_portal.accounts.models import User
+
+        trainers = {int(k): User.objects.filter(pk=v).first() for k, v in data.get("trainers", {}).items()}
+        path = services.path_confirm_positioning(
+            path=data["path"],
+            by=request.user,
+            plans={int(k): v for k, v in data["plans"].items()},
+            planned_hours={int(k): v for k, v in data.get("planned_hours", {}).items()},
+            trainers=trainers,
+        )
+        rows = self.get_queryset().filter(path=path)
+        return Response(PathBlockSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = AssessmentSerializer
+    filterset_fields = ["path", "block", "assessor_role", "outcome"]
+
+    def get_queryset(self):
+        qs = (
+            selectors.current_assessments_queryset()
+            if self.request.query_params.get("current")
+            else (BlockAssessment.objects.prefetch_related("criterion_results"))
+        )
+        return qs.filter(path__in=visible_paths(self.request.user)).order_by("pk")
+
+    @extend_schema(request=AssessmentCreateSerializer, responses=AssessmentSerializer)
+    def create(self, request):
+        serializer = AssessmentCreateSerializer(data=request.data)
+        serializer.fields["path"].queryset = visible_paths(request.user)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["criterion_results"] = {int(k): v for k, v in data["criterion_results"].items()}
+        assessment = services.assessment_record(by=request.user, **data)
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = EvidenceSerializer
+    filterset_fields = ["path", "kind"]
+
+    def get_queryset(self):
+        return Evidence.objects.filter(path__in=visible_paths(self.request.user)).order_by("-uploaded_at")
+
+    @extend_schema(request=EvidenceUploadSerializer, responses=EvidenceSerializer)
+    def create(self, request):
+        serializer = EvidenceUploadSerializer(data=request.data)
+        serializer.fields["path"].queryset = visible_paths(request.user)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evidence = services.evidence_upload(
+            path=data["path"], by=request.user, uploaded_file=data["file"], kind=data["kind"], block=data.get("block")
+        )
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)

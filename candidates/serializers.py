@@ -1,0 +1,197 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from candidates.models import (
+    AccessRoute,
+    AssessmentOutcome,
+    BlockAssessment,
+    BlockPlan,
+    Candidate,
+    CriterionResult,
+    Evidence,
+    EvidenceKind,
+    Path,
+    PathBlock,
+)
+from candidates.services import CANDIDATE_FIELDS
+
+
+def _plain_choice(choices, help_text):
+    """A choice field documented as a string: other apps use the same field names ("kind",
+    "outcome") with other values, and one shared enum name would mix them up in the schema."""
+    values = ", ".join(value for value, _label in choices)
+
+    @extend_schema_field({"type": "string", "description": f"{help_text} One of: {values}."})
+    class Field(serializers.ChoiceField):
+        pass
+
+    return Field(choices=choices)
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Candidate
+        fields = ["id", *CANDIDATE_FIELDS, "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class PathBlockSerializer(serializers.ModelSerializer):
+    block_code = serializers.CharField(source="block.code", read_only=True)
+
+    class Meta:
+        model = PathBlock
+        fields = [
+            "id",
+            "path",
+            "block",
+            "block_code",
+            "plan",
+            "held_through",
+            "trainer",
+            "planned_hours",
+            "completed_hours",
+            "confirmed_by",
+            "confirmed_at",
+        ]
+        read_only_fields = fields
+
+
+class PathSerializer(serializers.ModelSerializer):
+    """The state is read-only: it moves only through POST /paths/{id}/transitions/{name}/."""
+
+    admissibility_deadline = serializers.DateField(read_only=True)
+    blocks = PathBlockSerializer(source="path_blocks", many=True, read_only=True)
+
+    class Meta:
+        model = Path
+        fields = [
+            "id",
+            "candidate",
+            "certification",
+            "version",
+            "access_route",
+            "state",
+            "start_date",
+            "evaluator",
+            "workplace_tutor",
+            "training_provider",
+            "vae_target_block",
+            "admissibility_requested_on",
+            "admissibility_deadline",
+            "admissibility_decided_on",
+            "blocks",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PathCreateSerializer(serializers.Serializer):
+    candidate = serializers.PrimaryKeyRelatedField(queryset=Candidate.objects.none())
+    certification = serializers.PrimaryKeyRelatedField(
+        queryset=Path._meta.get_field("certification").related_model.objects.all()
+    )
+    access_route = serializers.ChoiceField(choices=AccessRoute.choices)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    vae_target_block = serializers.PrimaryKeyRelatedField(
+        queryset=PathBlock._meta.get_field("block").related_model.objects.all(), required=False, allow_null=True
+    )
+    training_provider = serializers.PrimaryKeyRelatedField(
+        queryset=Path._meta.get_field("training_provider").related_model.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    evaluator = serializers.PrimaryKeyRelatedField(
+        queryset=Path._meta.get_field("evaluator").related_model.objects.all(), required=False, allow_null=True
+    )
+
+
+class PathTransitionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PositioningSerializer(serializers.Serializer):
+    path = serializers.PrimaryKeyRelatedField(queryset=Path.objects.none())
+    plans = serializers.DictField(child=serializers.ChoiceField(choices=BlockPlan.choices))
+    planned_hours = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
+    trainers = serializers.DictField(child=serializers.IntegerField(), required=False)
+
+
+class CriterionResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CriterionResult
+        fields = ["criterion", "met"]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    criterion_results = CriterionResultSerializer(many=True, read_only=True)
+    outcome = _plain_choice(AssessmentOutcome.choices, "Assessment outcome.")
+
+    class Meta:
+        model = BlockAssessment
+        fields = [
+            "id",
+            "path",
+            "block",
+            "evaluator",
+            "assessor_role",
+            "modality",
+            "assessed_on",
+            "outcome",
+            "comment",
+            "supersedes",
+            "correction_reason",
+            "criterion_results",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class AssessmentCreateSerializer(serializers.Serializer):
+    path = serializers.PrimaryKeyRelatedField(queryset=Path.objects.none())
+    block = serializers.PrimaryKeyRelatedField(queryset=PathBlock._meta.get_field("block").related_model.objects.all())
+    modality = serializers.PrimaryKeyRelatedField(
+        queryset=BlockAssessment._meta.get_field("modality").related_model.objects.all()
+    )
+    assessed_on = serializers.DateField()
+    outcome = _plain_choice(AssessmentOutcome.choices, "Assessment outcome.")
+    criterion_results = serializers.DictField(child=serializers.BooleanField())
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    supersedes = serializers.PrimaryKeyRelatedField(
+        queryset=BlockAssessment.objects.all(), required=False, allow_null=True
+    )
+    correction_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    kind = _plain_choice(EvidenceKind.choices, "Kind of document.")
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "path",
+            "block",
+            "kind",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("candidates:evidence_download", args=[obj.pk])
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    path = serializers.PrimaryKeyRelatedField(queryset=Path.objects.none())
+    kind = _plain_choice(EvidenceKind.choices, "Kind of document.")
+    block = serializers.PrimaryKeyRelatedField(
+        queryset=PathBlock._meta.get_field("block").related_model.objects.all(), required=False, allow_null=True
+    )
+    file = serializers.FileField()

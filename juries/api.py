@@ -1,0 +1,153 @@
+"""REST endpoints of the juries app. Reads go through the policy scope; every write and
+transition calls the same service as the HTML pages."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from cqp_portal import policy
+from juries import services
+from juries.models import BlockDecision, Decision, Dossier, JuryMember, JurySession
+from juries.serializers import (
+    AppealSerializer,
+    CorrectionSerializer,
+    DecisionSerializer,
+    DecisionUpdateSerializer,
+    DossierSerializer,
+    JuryMemberSerializer,
+    JurySessionSerializer,
+)
+
+SESSION_TRANSITIONS = {
+    "convene": services.jury_session_convene,
+    "start_deliberation": services.jury_session_start_deliberation,
+    "close": services.jury_session_close,
+    "approve_minutes": services.jury_session_approve_minutes,
+    "ratify": services.jury_session_ratify,
+}
+
+
+class JurySessionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = JurySessionSerializer
+    filterset_fields = ["state"]
+    ordering_fields = ["date"]
+
+    def get_queryset(self):
+        return policy.scope(self.request.user, JurySession).prefetch_related("certifications").order_by("-date", "-pk")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.jury_session_create(
+            certifications=data["certifications"],
+            date=data["date"],
+            place=data.get("place", ""),
+            video_link=data.get("video_link", ""),
+            title=data.get("title", ""),
+            by=self.request.user,
+        )
+
+    @extend_schema(request=None, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transitions(self, request, pk=None, name=None):
+        if name not in SESSION_TRANSITIONS:
+            raise NotFound()
+        session = self.get_object()
+        session = SESSION_TRANSITIONS[name](session=session, by=request.user)
+        session.refresh_from_db()
+        return Response(JurySessionSerializer(session).data)
+
+
+class JuryMemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = JuryMemberSerializer
+    filterset_fields = ["session"]
+
+    def get_queryset(self):
+        return policy.scope(self.request.user, JuryMember).select_related("user").order_by("session", "pk")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        session = policy.get_visible_or_404(self.request.user, JurySession, pk=data["session"].pk)
+        serializer.instance = services.jury_member_add(
+            session=session,
+            user=data["email"],
+            college=data["college"],
+            is_president=data.get("is_president", False),
+            by=self.request.user,
+        )
+
+
+class DossierViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = DossierSerializer
+    filterset_fields = ["session", "path"]
+
+    def get_queryset(self):
+        return policy.scope(self.request.user, Dossier).select_related("path__candidate").order_by("session", "pk")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        session = policy.get_visible_or_404(self.request.user, JurySession, pk=data["session"].pk)
+        serializer.instance = services.dossier_add(session=session, path=data["path"], by=self.request.user)
+
+
+def _blocks(items) -> tuple[dict, dict]:
+    values = {item["block"]: item["validated"] for item in items or []}
+    reasons = {item["block"]: item["reasons"] for item in items or [] if "reasons" in item}
+    return values, reasons
+
+
+class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Candidates see their own final decisions; members and branch administrators those of
+    their sessions. PATCH saves a grid row (optimistic concurrency on ``row_version``)."""
+
+    serializer_class = DecisionSerializer
+    filterset_fields = ["dossier", "dossier__session", "state", "is_current"]
+
+    def get_queryset(self):
+        return (
+            policy.scope(self.request.user, Decision)
+            .select_related("dossier")
+            .prefetch_related(Prefetch("block_decisions", queryset=BlockDecision.objects.select_related("block")))
+            .order_by("dossier", "pk")
+        )
+
+    @extend_schema(request=DecisionUpdateSerializer, responses=DecisionSerializer)
+    def partial_update(self, request, pk=None):
+        decision = self.get_object()
+        payload = DecisionUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        values, reasons = _blocks(data.get("blocks"))
+        decision = services.decision_update(
+            decision=decision,
+            by=request.user,
+            expected_version=data["row_version"],
+            blocks=values,
+            block_reasons=reasons,
+            reasons=data.get("reasons"),
+            recommendations=data.get("recommendations"),
+        )
+        return Response(DecisionSerializer(self.get_queryset().get(pk=decision.pk)).data)
+
+    @extend_schema(request=CorrectionSerializer, responses=DecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        decision = self.get_object()
+        payload = CorrectionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values, _reasons = _blocks(payload.validated_data.get("blocks"))
+        new = services.decision_correct(
+            decision=decision, by=request.user, reason=payload.validated_data["reason"], blocks=values
+        )
+        return Response(DecisionSerializer(self.get_queryset().get(pk=new.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AppealSerializer, responses=None)
+    @action(detail=True, methods=["post"])
+    def appeal(self, request, pk=None):
+        decision = self.get_object()
+        payload = AppealSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        appeal = services.appeal_file(decision=decision, by=request.user, reason=payload.validated_data["reason"])
+        return Response({"id": appeal.pk, "state": appeal.state}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,399 @@
+"""Reads tuned for the jury pages: a fixed number of queries whatever the number of rows."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from candidates.models import AcquiredBlock, AssessmentOutcome, BlockAssessment, BlockPlan, Evidence, PathState
+from certifications.models import SkillBlock
+from juries.models import (
+    BlockDecision,
+    College,
+    Decision,
+    Dossier,
+    JurySession,
+    MemberLink,
+    Outcome,
+)
+
+# --- composition rules -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompositionRules:
+    """The rules of a session covering several certifications: the strictest of each."""
+
+    employer_seats: int
+    employee_seats: int
+    max_experts: int
+    quorum: int
+    casting_vote: bool
+    requires_ratification: bool
+
+
+def composition_rules(session) -> CompositionRules:
+    certifications = list(session.certifications.all())
+    if not certifications:
+        return CompositionRules(0, 0, 0, 0, False, False)
+    return CompositionRules(
+        employer_seats=min(c.jury_employer_seats for c in certifications),
+        employee_seats=min(c.jury_employee_seats for c in certifications),
+        max_experts=min(c.jury_max_experts for c in certifications),
+        quorum=max(c.jury_quorum for c in certifications),
+        casting_vote=all(c.president_casting_vote for c in certifications),
+        requires_ratification=any(c.requires_ratification for c in certifications),
+    )
+
+
+def composition_problems(session, *, members=None, at_close: bool = False) -> list[str]:
+    """What breaks the certification's jury rules (domain.md, "Jury composition"); empty if none."""
+    rules = composition_rules(session)
+    members = list(members if members is not None else session.members.all())
+    counts = defaultdict(int)
+    for member in members:
+        counts[member.college] += 1
+    employers, employees, experts = counts[College.EMPLOYER], counts[College.EMPLOYEE], counts[College.EXPERT]
+    problems = []
+    if not employers or not employees:
+        problems.append(
+            _("A joint jury needs at least one member in the employer college and one in the employee college.")
+        )
+    elif employers != employees:
+        problems.append(
+            _(
+                "The jury is joint (paritaire): the employer college has %(employers)s member(s) and the employee "
+                "college %(employees)s; both colleges must have the same number of seats."
+            )
+            % {"employers": employers, "employees": employees}
+        )
+    if employers > rules.employer_seats:
+        problems.append(
+            _("The employer college has %(count)s members for %(seats)s seats.")
+            % {"count": employers, "seats": rules.employer_seats}
+        )
+    if employees > rules.employee_seats:
+        problems.append(
+            _("The employee college has %(count)s members for %(seats)s seats.")
+            % {"count": employees, "seats": rules.employee_seats}
+        )
+    if experts > rules.max_experts:
+        problems.append(
+            _("The jury has %(count)s experts; the certification allows at most %(max)s.")
+            % {"count": experts, "max": rules.max_experts}
+        )
+    presidents = [m for m in members if m.is_president]
+    if not presidents:
+        problems.append(_("The jury has no president."))
+    if len(members) < rules.quorum:
+        problems.append(
+            _("The quorum is %(quorum)s members present, but only %(count)s members are on the jury.")
+            % {"quorum": rules.quorum, "count": len(members)}
+        )
+    if at_close:
+        present = [m for m in members if m.present]
+        if len(present) < rules.quorum and len(members) >= rules.quorum:
+            problems.append(
+                _("Quorum not met: %(count)s members present for a quorum of %(quorum)s.")
+                % {"count": len(present), "quorum": rules.quorum}
+            )
+        if presidents and not presidents[0].present:
+            problems.append(_("The president is marked absent."))
+        present_colleges = {m.college for m in present}
+        if employers and employees and not {College.EMPLOYER, College.EMPLOYEE} <= present_colleges:
+            problems.append(
+                _("Both the employer and the employee colleges must be represented among the members present.")
+            )
+    return problems
+
+
+# --- conflicts of interest ---------------------------------------------------------------
+
+
+def exclusions(session, dossiers=None, members=None) -> dict[int, dict[int, str]]:
+    """For each dossier, the members who may not decide on it and why: the candidate's
+    evaluator, workplace tutor or trainer, an assessor of the path, or a declared link."""
+    members = list(members if members is not None else session.members.all())
+    member_by_user = {m.user_id: m for m in members}
+    if dossiers is None:
+        dossiers = list(
+            session.dossiers.select_related("path").prefetch_related(
+                Prefetch("path__assessments", queryset=BlockAssessment.objects.only("pk", "path_id", "evaluator_id")),
+                "path__path_blocks",
+            )
+        )
+    links = defaultdict(list)
+    for member_id, candidate_id, kind in MemberLink.objects.filter(member__session=session).values_list(
+        "member_id", "candidate_id", "kind"
+    ):
+        links[candidate_id].append((member_id, kind))
+    result: dict[int, dict[int, str]] = {}
+    for dossier in dossiers:
+        path = dossier.path
+        excluded: dict[int, str] = {}
+        roles = [(path.evaluator_id, _("evaluator of the candidate")), (path.workplace_tutor_id, _("workplace tutor"))]
+        roles += [(a.evaluator_id, _("assessor of the candidate")) for a in path.assessments.all()]
+        roles += [(getattr(pb, "trainer_id", None), _("trainer of the candidate")) for pb in path.path_blocks.all()]
+        for user_id, why in roles:
+            member = member_by_user.get(user_id)
+            if member is not None:
+                excluded.setdefault(member.pk, why)
+        for member_id, kind in links.get(path.candidate_id, []):
+            excluded.setdefault(member_id, _("declared link: %(kind)s") % {"kind": kind})
+        result[dossier.pk] = excluded
+    return result
+
+
+# --- the deliberation grid ---------------------------------------------------------------
+
+
+@dataclass
+class GridCell:
+    block: SkillBlock
+    block_decision: BlockDecision | None
+    evaluator_outcome: str | None = None
+    divergent: bool = False
+
+    @property
+    def proposed(self) -> bool | None:
+        """The value the input shows: the jury's, else the evaluators' proposal."""
+        if self.block_decision is not None and self.block_decision.validated is not None:
+            return self.block_decision.validated
+        if self.divergent or self.evaluator_outcome is None:
+            return None
+        return self.evaluator_outcome == AssessmentOutcome.ACQUIRED
+
+
+@dataclass
+class GridRow:
+    dossier: Dossier
+    decision: Decision | None
+    cells: list[GridCell]
+    excluded: dict[int, str]
+    undecided: bool
+
+
+@dataclass
+class GridTable:
+    version: object
+    blocks: list[SkillBlock]
+    rows: list[GridRow] = field(default_factory=list)
+
+
+def current_assessments(assessments) -> dict[int, list]:
+    """Current (not superseded) assessments per block."""
+    by_block = defaultdict(list)
+    for assessment in assessments:
+        if getattr(assessment, "_superseded", False):
+            continue
+        by_block[assessment.block_id].append(assessment)
+    return by_block
+
+
+def divergent_blocks(assessments_by_block) -> set[int]:
+    """Blocks whose current assessments disagree (e.g. workplace tutor vs external evaluator)."""
+    return {block_id for block_id, rows in assessments_by_block.items() if len({a.outcome for a in rows}) > 1}
+
+
+def _current_assessment_queryset():
+    return BlockAssessment.objects.filter(superseded_by__isnull=True).order_by("assessed_on", "pk")
+
+
+def deliberation_grid(session) -> list[GridTable]:
+    """One table per référentiel version; one row per dossier, one column per block.
+
+    Queries: dossiers+paths+candidates, current decisions, their block decisions and votes,
+    current assessments, path blocks, blocks of the versions, members, links: 9, for any size.
+    """
+    dossiers = list(
+        session.dossiers.select_related("path__candidate", "path__version__certification").prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.filter(is_current=True).prefetch_related("block_decisions", "votes"),
+                to_attr="current",
+            ),
+            Prefetch("path__assessments", queryset=_current_assessment_queryset()),
+            "path__path_blocks",
+        )
+    )
+    version_ids = {d.path.version_id for d in dossiers}
+    blocks_by_version = defaultdict(list)
+    for block in SkillBlock.objects.filter(version_id__in=version_ids).order_by("order", "pk"):
+        blocks_by_version[block.version_id].append(block)
+    members = list(session.members.all())
+    excluded = exclusions(session, dossiers=dossiers, members=members)
+    tables: dict[int, GridTable] = {}
+    for dossier in dossiers:
+        path = dossier.path
+        table = tables.get(path.version_id)
+        if table is None:
+            table = tables[path.version_id] = GridTable(version=path.version, blocks=blocks_by_version[path.version_id])
+        decision = dossier.current[0] if dossier.current else None
+        block_decisions = {bd.block_id: bd for bd in decision.block_decisions.all()} if decision else {}
+        by_block = current_assessments(path.assessments.all())
+        divergent = divergent_blocks(by_block)
+        cells = []
+        for block in table.blocks:
+            latest = by_block.get(block.pk)
+            cells.append(
+                GridCell(
+                    block=block,
+                    block_decision=block_decisions.get(block.pk),
+                    evaluator_outcome=latest[-1].outcome if latest else None,
+                    divergent=block.pk in divergent,
+                )
+            )
+        undecided = decision is None or any(not bd.is_decided for bd in block_decisions.values())
+        table.rows.append(GridRow(dossier, decision, cells, excluded.get(dossier.pk, {}), undecided))
+    return list(tables.values())
+
+
+def dossier_detail(dossier):
+    """Everything a member needs on one dossier: positioning, assessments, evidence."""
+    path = dossier.path
+    path_blocks = list(path.path_blocks.select_related("block").order_by("block__order", "block_id"))
+    assessments = list(
+        path.assessments.select_related("block", "evaluator", "modality")
+        .annotate(superseded=Count("superseded_by"))
+        .order_by("block__order", "assessed_on", "pk")
+    )
+    current = defaultdict(list)
+    for assessment in assessments:
+        if not assessment.superseded:
+            current[assessment.block_id].append(assessment)
+    evidence = list(Evidence.objects.filter(path=path).select_related("block").order_by("block__order", "pk"))
+    return {
+        "path": path,
+        "path_blocks": path_blocks,
+        "assessments": assessments,
+        "divergent": divergent_blocks(current),
+        "evidence": evidence,
+    }
+
+
+# --- sessions lists ----------------------------------------------------------------------
+
+
+def sessions_for_member(user):
+    return (
+        JurySession.objects.filter(members__user=user)
+        .prefetch_related("certifications")
+        .annotate(dossier_count=Count("dossiers", distinct=True))
+        .order_by("-date", "-pk")
+    )
+
+
+def sessions_for_admin(queryset):
+    return queryset.prefetch_related("certifications").annotate(
+        dossier_count=Count("dossiers", distinct=True), member_count=Count("members", distinct=True)
+    )
+
+
+def eligible_paths(session):
+    """Paths ready for jury in a covered certification and in no open session."""
+    from candidates.models import Path
+
+    return (
+        Path.objects.filter(state=PathState.READY_FOR_JURY, certification__in=session.certifications.all())
+        .exclude(jury_dossiers__is_open=True)
+        .select_related("candidate", "certification")
+        .order_by("candidate__birth_name", "pk")
+    )
+
+
+# --- decisions and deadlines for candidates and administrators ---------------------------
+
+
+def current_decision(path) -> Decision | None:
+    return (
+        Decision.objects.filter(dossier__path=path, is_current=True, state="final")
+        .select_related("dossier__session")
+        .prefetch_related("block_decisions__block")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def partial_award_deadline(path) -> datetime.date | None:
+    """The date by which the missing blocks must be validated: the earliest end of validity
+    of the candidate's blocks of this version (domain.md, "Validity of validated blocks").
+    None when the blocks are acquired for good."""
+    today = timezone.localdate()
+    return (
+        AcquiredBlock.objects.filter(
+            candidate_id=path.candidate_id,
+            block__version_id=path.version_id,
+            revoked_at__isnull=True,
+            valid_until__isnull=False,
+            valid_until__gte=today,
+        )
+        .order_by("valid_until")
+        .values_list("valid_until", flat=True)
+        .first()
+    )
+
+
+def decision_summary_for_path(path) -> dict | None:
+    """For "Mon parcours": the final decision on the path, its blocks and, for a partial
+    award, the deadline. None before any final decision."""
+    decision = current_decision(path)
+    if decision is None:
+        return None
+    session = decision.dossier.session
+    blocks = list(decision.block_decisions.all())
+    return {
+        "decision": decision,
+        "session": session,
+        "award_date": session.award_date,
+        "awaiting_ratification": session.award_date is None,
+        "validated": [bd for bd in blocks if bd.validated],
+        "held": [bd for bd in blocks if bd.held],
+        "not_validated": [bd for bd in blocks if bd.validated is False],
+        "deadline": partial_award_deadline(path) if decision.outcome == Outcome.PARTIAL else None,
+    }
+
+
+def partial_awards_with_deadlines(branch_ids=None):
+    """Partial awards and the date their validated blocks start expiring, soonest first."""
+    decisions = Decision.objects.filter(is_current=True, state="final", outcome=Outcome.PARTIAL).select_related(
+        "dossier__path__candidate", "dossier__path__certification", "dossier__session"
+    )
+    if branch_ids is not None:
+        decisions = decisions.filter(dossier__path__certification__branches__in=branch_ids).distinct()
+    decisions = list(decisions)
+    today = timezone.localdate()
+    pairs = {(d.dossier.path.candidate_id, d.dossier.path.version_id) for d in decisions}
+    earliest: dict[tuple[int, int], datetime.date] = {}
+    if pairs:
+        q = Q()
+        for candidate_id, version_id in pairs:
+            q |= Q(candidate_id=candidate_id, block__version_id=version_id)
+        rows = AcquiredBlock.objects.filter(q, revoked_at__isnull=True, valid_until__gte=today).values_list(
+            "candidate_id", "block__version_id", "valid_until"
+        )
+        for candidate_id, version_id, valid_until in rows:
+            key = (candidate_id, version_id)
+            if key not in earliest or valid_until < earliest[key]:
+                earliest[key] = valid_until
+    result = [(d, earliest.get((d.dossier.path.candidate_id, d.dossier.path.version_id))) for d in decisions]
+    result.sort(key=lambda pair: (pair[1] is None, pair[1] or today))
+    return result
+
+
+def blocks_targeted_and_held(path, on_date) -> tuple[list, set[int]]:
+    """The blocks the jury decides on for ``path`` and those already held (positioned as
+    held, or in the ledger on ``on_date``, directly or through an equivalence)."""
+    from candidates.ledger import held_blocks
+
+    version_blocks = list(path.version.blocks.order_by("order", "pk"))
+    path_blocks = {pb.block_id: pb for pb in path.path_blocks.all()}
+    held = {block_id for block_id, pb in path_blocks.items() if pb.plan == BlockPlan.HELD}
+    held |= set(held_blocks(path.candidate, path.version, on_date))
+    if path_blocks:
+        targeted = [b for b in version_blocks if b.pk in path_blocks and b.pk not in held]
+    else:
+        targeted = [b for b in version_blocks if b.pk not in held]
+    return [b for b in version_blocks if b.pk in held] + targeted, held

@@ -1,0 +1,59 @@
+import pytest
+
+from juries import services
+from juries.models import Decision
+from tests.conftest import login
+from tests.factories.certifications import CertificationFactory, RegistrationFactory, published_version
+from tests.factories.juries import JurySessionFactory, ready_path, seat_jury
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_president_decides_a_partial_award_closes_and_approves_then_the_candidate_sees_it(
+    page, branch, branch_admin, jury_member, candidate_user, evaluator
+):
+    certification = CertificationFactory(
+        branches=[branch], title="CQP Serveur en restauration", block_validity_months=60
+    )
+    RegistrationFactory(certification=certification)
+    version = published_version(certification, blocks=3, optional=1)
+    session = JurySessionFactory(certifications=[certification])
+    seat_jury(session, jury_member)
+    path = ready_path(version, evaluator=evaluator, outcomes={"BC01": "acquired", "BC02": "not_acquired"})
+    path.candidate.user = candidate_user
+    path.candidate.save()
+    services.dossier_add(session=session, path=path, by=branch_admin)
+    services.jury_session_convene(session=session, by=branch_admin)
+    services.jury_session_start_deliberation(session=session, by=jury_member)
+    dossier = session.dossiers.get()
+    blocks = {b.code: b.pk for b in version.blocks.all()}
+
+    login(page, jury_member.email)
+    page.wait_for_url("**/jury/")
+    page.get_by_role("link", name=session.date.strftime("%d/%m/%Y")).click()
+    page.get_by_role("link", name="Grille de délibération").first.click()
+    assert page.get_by_role("heading", name="Grille de délibération").is_visible()
+    # Prefilled with the evaluators' outcomes; the president confirms BC01 and refuses the others.
+    assert page.locator(f"#b-{dossier.pk}-{blocks['BC01']}").input_value() == "1"
+    page.locator(f"#b-{dossier.pk}-{blocks['BC02']}").select_option("0")
+    page.locator(f"#b-{dossier.pk}-{blocks['BC03']}").select_option("0")
+    page.get_by_label("Préconisations").fill("Reprendre le bloc BC02 en situation réelle.")
+    page.get_by_role("button", name=f"Enregistrer {path.candidate.display_name}").click()
+    assert page.get_by_text("Validation partielle").first.is_visible()
+
+    page.get_by_role("link", name="Clôture et procès-verbal").first.click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Clore la session").click()
+    page.get_by_role("button", name="Approuver le procès-verbal").click()
+    assert page.get_by_text("Procès-verbal approuvé.").is_visible()
+    session.refresh_from_db()
+    assert session.pv_approved_by_id == jury_member.pk and session.pv_approved_sha256 == session.pv_sha256
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/connexion/")
+    page.wait_for_load_state("load")
+    login(page, candidate_user.email)
+    decision = Decision.objects.get(dossier=dossier, is_current=True)
+    page.goto(f"{page.base_url}/jury/decisions/{decision.pk}/")
+    assert page.get_by_text("Validation partielle").first.is_visible()
+    assert page.get_by_text("Faites valider les blocs manquants avant le").is_visible()
