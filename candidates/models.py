@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -249,6 +249,15 @@ class Path(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=PathState.READY_FOR_JURY, target=PathState.REFUSED)
     def refuse(self):
         pass
+
+    @transition(
+        field=state,
+        source=[PathState.AWARDED, PathState.PARTIALLY_AWARDED, PathState.REFUSED],
+        target=RETURN_VALUE(PathState.AWARDED, PathState.PARTIALLY_AWARDED, PathState.REFUSED),
+    )
+    def correct_outcome(self, outcome_state: str) -> str:
+        """A corrected or appealed jury decision supersedes the old one: the path follows it."""
+        return outcome_state
 
     @transition(field=state, source=WITHDRAWABLE_STATES, target=PathState.WITHDRAWN)
     def withdraw(self):

@@ -842,8 +842,29 @@ def _supersede(
         changes={"supersedes": decision.pk},
     )
     audit_record(subject=decision, action="decision.superseded", by=by, note=reason, changes={"by_decision": new.pk})
+    _path_follows_decision(path=path, outcome=new.outcome, by=by, reason=reason)
     signals.decision_superseded.send(sender=Decision, old=decision, new=new)
     return new
+
+
+PATH_STATE_FOR_OUTCOME = {
+    Outcome.TOTAL: PathState.AWARDED,
+    Outcome.PARTIAL: PathState.PARTIALLY_AWARDED,
+    Outcome.REFUSED: PathState.REFUSED,
+}
+
+
+def _path_follows_decision(*, path, outcome: str, by, reason: str) -> None:
+    path = Path.objects.select_for_update().get(pk=path.pk)
+    target = PATH_STATE_FOR_OUTCOME[outcome]
+    if path.state == target:
+        return
+    from_state = path.state
+    path.correct_outcome(target)
+    _save(path)
+    audit_record(
+        subject=path, action="path.correct_outcome", by=by, from_state=from_state, to_state=target, note=reason
+    )
 
 
 def _lock_final_decision(decision) -> Decision:

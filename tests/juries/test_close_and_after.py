@@ -131,6 +131,9 @@ def test_a_correction_supersedes_the_final_decision(
         "BC02",
     }
     assert AuditEntry.objects.filter(action="decision.correct", object_id=str(new.pk)).exists()
+    # The path follows the decision in force, with its own audit row.
+    assert Path.objects.get(pk=path.pk).state == PathState.AWARDED
+    assert AuditEntry.objects.filter(action="path.correct_outcome", object_id=str(path.pk), to_state="awarded").exists()
     with pytest.raises(RuleViolation, match="en vigueur"):
         services.decision_correct(decision=old, by=branch_admin, reason="Encore", blocks={bc02: False})
 
@@ -165,6 +168,7 @@ def test_appeal_within_the_deadline_upheld_gives_a_new_decision(
     )
     assert appeal.state == AppealState.UPHELD
     assert appeal.new_decision.outcome == Outcome.TOTAL and appeal.new_decision.supersedes == decision
+    assert Path.objects.get(pk=path.pk).state == PathState.AWARDED
 
 
 def test_appeal_after_the_deadline_is_refused(
