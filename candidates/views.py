@@ -42,6 +42,7 @@ from candidates.models import (
     PathState,
 )
 from certifications.models import SkillBlock, TrainingProvider
+from juries.selectors import decision_summaries_for_paths
 from cqp_portal import policy
 from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
@@ -94,11 +95,13 @@ def my_paths(request):
     paths = list(selectors.candidate_paths(request.user).order_by("-created_at", "-pk"))
     selectors.attach_timelines(paths)
     selectors.attach_validated_blocks(paths)
+    decisions = decision_summaries_for_paths(paths)
     cards = []
     for path in paths:
         cards.append(
             {
                 "path": path,
+                "decision": decisions.get(path.pk),
                 "blocks": selectors.block_lines(path),
                 "next_step": selectors.next_step(path),
                 "actions": [t for t in available_transitions(request.user, path) if t["name"] != "withdraw"],

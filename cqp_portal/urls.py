@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cqp_portal.api_urls")),
+    path("branche/statistiques/", include("cqp_portal.statistics.urls")),
     path("", include("certifications.urls")),
     path("", include("candidates.urls")),
     path("", include("juries.urls")),

@@ -266,3 +266,20 @@ def test_several_dossiers_total_partial_refused(
         PathState.REFUSED,
     ]
     assert Decision.objects.filter(dossier__session=session, state="final").count() == 3
+
+
+def test_mon_parcours_shows_the_partial_award_and_its_deadline(
+    deliberating, path, jury_member, candidate_user, client, django_capture_on_commit_callbacks
+):
+    certification = path.certification
+    certification.block_validity_months = 60
+    certification.save()
+    path.candidate.user = candidate_user
+    path.candidate.save()
+    decide(current_decision(path), jury_member, {"BC01": True, "BC02": False, "BC03": False})
+    _close(deliberating, jury_member, django_capture_on_commit_callbacks)
+    client.force_login(candidate_user)
+    html = client.get("/parcours/").content.decode()
+    assert "Validation partielle" in html
+    deadline = AcquiredBlock.objects.get(candidate=path.candidate, block__code="BC01").valid_until
+    assert deadline.strftime("%d/%m/%Y") in html
