@@ -42,12 +42,13 @@ from candidates.models import (
     PathState,
 )
 from certifications.models import SkillBlock, TrainingProvider
-from juries.selectors import decision_summaries_for_paths
 from cqp_portal import policy
 from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
 from cqp_portal.errors import Conflict, RuleViolation
 from cqp_portal.policy.roles import admin_branch_ids, provider_ids
+from juries.certificates.selectors import certificates_by_path
+from juries.selectors import decision_summaries_for_paths
 
 # Transition name → the policy action that guards it (the service checks it again).
 TRANSITION_ACTIONS = {
@@ -96,12 +97,14 @@ def my_paths(request):
     selectors.attach_timelines(paths)
     selectors.attach_validated_blocks(paths)
     decisions = decision_summaries_for_paths(paths)
+    certificates = certificates_by_path(paths)
     cards = []
     for path in paths:
         cards.append(
             {
                 "path": path,
                 "decision": decisions.get(path.pk),
+                "certificates": certificates.get(path.pk, []),
                 "blocks": selectors.block_lines(path),
                 "next_step": selectors.next_step(path),
                 "actions": [t for t in available_transitions(request.user, path) if t["name"] != "withdraw"],
@@ -477,3 +480,41 @@ def candidate_import(request):
         "candidates/import.html",
         {"form": form, "row_errors": row_errors, "columns": CSV_COLUMNS, "choices": CSV_HELP},
     )
+
+
+# --- personal data (GDPR) ----------------------------------------------------------------------
+
+
+@login_required
+@role_required(Role.CANDIDATE)
+def gdpr_export(request):
+    """Mon parcours → "Download my data": a zip of everything held about oneself."""
+    from django.http import HttpResponse
+
+    from candidates import gdpr
+
+    candidate = get_object_or_404(Candidate, user=request.user)
+    content = gdpr.candidate_export_zip(candidate=candidate, by=request.user)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-portail-cqp.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def gdpr_anonymise(request, pk):
+    """Staff only (policy "candidate.anonymise"); others do not learn whether the candidate exists."""
+    from candidates import gdpr
+
+    candidate = policy.get_visible_or_404(request.user, Candidate, pk=pk)
+    policy.require(request.user, "candidate.anonymise", candidate)  # before any form feedback
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm the anonymisation."))
+        return redirect(request.POST.get("next") or "workspace")
+    gdpr.candidate_anonymise(candidate=candidate, by=request.user, reason=request.POST.get("reason", ""))
+    messages.success(request, _("The candidate is anonymised: identity and evidence erased, account closed."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("workspace")
+    return redirect(target)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("certifications.api_urls")),
     path("", include("candidates.api_urls")),
     path("", include("juries.api_urls")),
+    path("", include("juries.certificates.api_urls")),
     path("", include("financing.api_urls")),
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "certifications",
     "candidates",
     "juries",
+    "juries.certificates",
     "financing",
 ]
 
@@ -190,6 +191,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_IMPORTS = ["cqp_portal.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "audit-heartbeat": {"task": "cqp_portal.tasks.heartbeat", "schedule": crontab(minute="*/15")},
+    # Re-queues certificates still pending (broker down at commit time, lost worker).
+    "certificates-sweep-pending": {"task": "certificates.sweep_pending", "schedule": crontab(minute="*/5")},
     "juries-flag-expiring-blocks": {"task": "juries.tasks.flag_expiring_blocks", "schedule": crontab(hour=6, minute=0)},
 }
 

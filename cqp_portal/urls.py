@@ -40,6 +40,7 @@ urlpatterns = [
     path("branche/statistiques/", include("cqp_portal.statistics.urls")),
     path("", include("certifications.urls")),
     path("", include("candidates.urls")),
+    path("", include("juries.certificates.urls")),
     path("", include("juries.urls")),
     path("", include("financing.urls")),
 ]

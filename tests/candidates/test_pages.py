@@ -230,8 +230,9 @@ def test_my_paths_queries_do_not_grow(n, version, candidate_user, django_assert_
     for _ in range(n // 5):
         _paths(1, published_version(), candidate=candidate)
     client = client_for(candidate_user)
-    # same as the worklist + evidence, version blocks and competencies, timelines, ledger rows, jury decisions
-    _count(client, reverse("candidates:my_paths"), django_assert_num_queries, 15)
+    # same as the worklist + evidence, version blocks and competencies, timelines, ledger rows, jury decisions,
+    # certificates
+    _count(client, reverse("candidates:my_paths"), django_assert_num_queries, 16)
 
 
 def test_the_candidate_self_assesses_during_positioning(make_path, evaluator, candidate_user, version):

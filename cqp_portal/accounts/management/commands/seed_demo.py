@@ -17,6 +17,7 @@ SEEDERS = [
     "candidates.demo",
     "financing.demo_lines",
     "juries.demo",
+    "juries.certificates.demo",
 ]
 
 

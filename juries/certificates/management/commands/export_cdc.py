@@ -1,0 +1,50 @@
+"""python manage.py export_cdc --output PATH [--certification CODE] [--since YYYY-MM-DD]
+
+Writes the accrochage flux of every award not exported yet (one file per certifier: with
+several, the certifier's CDC id is added to the file name) and lists the awards left out
+with the reason. Each flux is validated against the CDC schema before it is written.
+"""
+
+import datetime
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cqp_portal.errors import DomainError
+from juries.certificates import cdc
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"--since: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+class Command(BaseCommand):
+    help = "Export the awards of RNCP/RS certifications to the Caisse des Dépôts (accrochage XML)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", required=True, help="file to write (.xml)")
+        parser.add_argument("--certification", default="", help="certification code")
+        parser.add_argument("--since", default="", help="awards from this date (YYYY-MM-DD)")
+
+    def handle(self, *args, output, certification, since, **options):
+        since_date = _date(since) if since else None
+        try:
+            result = cdc.cdc_export(certification_code=certification, since=since_date)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        for award in result.excluded:
+            c = award.certificate
+            self.stderr.write(f"left out {c.number} ({c.holder_name}): {', '.join(map(str, award.problems))}")
+        if not result.exports:
+            self.stdout.write("No award to export.")
+            return
+        target = Path(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        several = len(result.exports) > 1
+        for export in result.exports:
+            path = target.with_name(f"{target.stem}-{export.certifier.id_client}{target.suffix}") if several else target
+            path.write_bytes(result.contents[export.pk])
+            self.stdout.write(f"{path}: {export.certificates.count()} award(s), flux {export.id_flux}")

@@ -1,0 +1,434 @@
+"""Every write on certificates: issuing after the award date, rendering, revocation,
+re-issue, retries. Keyword-only, atomic, audited; the PDF is made by a Celery task queued
+after commit."""
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from cqp_portal import policy
+from cqp_portal.audit.services import audit_record
+from cqp_portal.errors import Conflict, RuleViolation
+from juries.certificates.models import Certificate, CertificateKind, CertificateState, pdf_upload_to
+from juries.certificates.numbering import allocate_number, new_verification_code
+
+logger = logging.getLogger(__name__)
+
+# A certificate still pending this long after being queued is queued again by the sweeper.
+PENDING_REQUEUE_MINUTES = 5
+
+
+# --- issuing -------------------------------------------------------------------------------
+
+
+def _decision_models():
+    from juries.models import Decision, DecisionState, Outcome
+
+    return Decision, DecisionState, Outcome
+
+
+def _wanted_documents(decision, block_decisions) -> list[tuple[str, object, list]]:
+    """(kind, block, listed blocks) the decision gives right to (domain.md "Certificate")."""
+    _d, _s, Outcome = _decision_models()
+    validated = [bd.block for bd in block_decisions if bd.validated]
+    held_or_validated = [bd.block for bd in block_decisions if bd.validated or bd.held]
+    wanted = []
+    if decision.outcome == Outcome.TOTAL:
+        wanted.append((CertificateKind.CERTIFICATE, None, held_or_validated))
+    elif decision.outcome == Outcome.PARTIAL:
+        wanted.append((CertificateKind.PARTIAL_ATTESTATION, None, validated))
+    else:
+        return []
+    certification = decision.dossier.path.certification
+    if certification.issue_block_attestations:
+        wanted.extend((CertificateKind.BLOCK_ATTESTATION, block, [block]) for block in validated)
+    return wanted
+
+
+def _signatory(session) -> tuple[str, str]:
+    president = next((m for m in session.members.all() if m.is_president), None)
+    if president is not None:
+        return str(president.user), _("President of the jury")
+    if session.ratified_by_id:
+        return str(session.ratified_by), _("For the CPNE, authorised person")
+    return "", ""
+
+
+def _certifier_name(certification) -> str:
+    if certification.commission_id:
+        return certification.commission.name
+    return certification.certifier_names or "CPNE"
+
+
+def _snapshot(*, path, certification, session) -> dict:
+    candidate = path.candidate
+    registration = certification.registration_or_none
+    signatory_name, signatory_title = _signatory(session)
+    return {
+        "holder_birth_name": candidate.birth_name,
+        "holder_usage_name": candidate.usage_name,
+        "holder_first_names": candidate.first_names,
+        "holder_sex": candidate.sex,
+        "holder_birth_date": candidate.birth_date,
+        "holder_birth_place_code": candidate.birth_place_code,
+        "holder_birth_place_name": candidate.birth_place_name,
+        "holder_birth_country": candidate.birth_country,
+        "certification_title": certification.title,
+        "certification_kind": certification.kind,
+        "register": registration.register if registration else "",
+        "registration_number": registration.number if registration else "",
+        "registration_level": registration.level if registration else None,
+        "registration_decision_date": registration.decision_date if registration else None,
+        "nsf_codes": list(certification.nsf_codes or []),
+        "certifier_name": _certifier_name(certification),
+        "branch_names": [f"{b.name} (IDCC {b.idcc})" for b in certification.branches.all()],
+        "signatory_name": signatory_name,
+        "signatory_title": signatory_title,
+        "award_place": session.place or _("by videoconference"),
+    }
+
+
+def _create_certificate(*, kind, path, certification, decision, block, blocks, award_date, snapshot, by, **extra):
+    sequence, number = allocate_number(certification=certification, year=award_date.year)
+    certificate = Certificate.objects.create(
+        kind=kind,
+        path=path,
+        certification=certification,
+        decision=decision,
+        block=block,
+        year=award_date.year,
+        sequence=sequence,
+        number=number,
+        verification_code=new_verification_code(),
+        award_date=award_date,
+        queued_at=timezone.now(),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+        **snapshot,
+        **extra,
+    )
+    certificate.blocks.set(blocks)
+    audit_record(subject=certificate, action="certificate.create", by=by, to_state=CertificateState.PENDING)
+    _enqueue_render(certificate.pk)
+    return certificate
+
+
+def _enqueue_render(certificate_id: int) -> None:
+    """Queued after commit, like ``enqueue_on_commit``, but a broker outage at that moment
+    must not turn the committed award (ratification, close) into an error page: the failure
+    is logged and the sweeper queues the pending certificate again a few minutes later."""
+    from juries.certificates.tasks import certificate_render
+
+    transaction.on_commit(lambda: certificate_render.delay(certificate_id), robust=True)
+
+
+def _slot(kind: str, block_id) -> tuple:
+    """A full certificate replaces a partial attestation (and back) after a correction."""
+    return ("main", None) if kind != CertificateKind.BLOCK_ATTESTATION else (kind, block_id)
+
+
+@transaction.atomic
+def certificate_issue_for_decision(*, decision, by=None) -> list[Certificate]:
+    """The documents a final decision gives right to, created once (calling it again creates
+    nothing). Called by the jury service that sets the award date, which checked who may."""
+    Decision, DecisionState, _o = _decision_models()
+    # The lock serialises two issues of the same decision (double click, retried task).
+    decision = (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related(
+            "dossier__session__ratified_by",
+            "dossier__path__candidate",
+            "dossier__path__certification__commission",
+            "dossier__path__certification__registration",
+        )
+        .get(pk=decision.pk)
+    )
+    session, path = decision.dossier.session, decision.dossier.path
+    if decision.state != DecisionState.FINAL or not decision.is_current:
+        raise RuleViolation(
+            _("Certificates are issued from the current final decision only."), code="decision_not_final"
+        )
+    if session.award_date is None:
+        raise RuleViolation(
+            _("Certificates are issued once the award date is set (close or ratification)."), code="no_award_date"
+        )
+    block_decisions = list(decision.block_decisions.select_related("block").order_by("block__order", "block_id"))
+    wanted = _wanted_documents(decision, block_decisions)
+    live = {(c.kind, c.block_id): c for c in Certificate.objects.filter(decision=decision).exclude(state="revoked")}
+    # A corrected decision replaces the documents of the one it supersedes (new numbers).
+    previous = {}
+    if decision.supersedes_id:
+        previous = {
+            _slot(c.kind, c.block_id): c
+            for c in Certificate.objects.select_for_update()
+            .filter(decision_id=decision.supersedes_id)
+            .exclude(state="revoked")
+        }
+    certification = path.certification
+    snapshot = _snapshot(path=path, certification=certification, session=session) if wanted else {}
+    result = []
+    for kind, block, blocks in wanted:
+        key = (kind, block.pk if block else None)
+        if key in live:
+            result.append(live[key])
+            continue
+        old = previous.pop(_slot(*key), None)
+        extra = {}
+        if old is not None:
+            _revoke_locked(old, by=by, reason=_("Replaced after a correction of the jury decision."))
+            extra = {"supersedes": old, "award_ref": old.award_ref}
+        result.append(
+            _create_certificate(
+                kind=kind,
+                path=path,
+                certification=certification,
+                decision=decision,
+                block=block,
+                blocks=blocks,
+                award_date=session.award_date,
+                snapshot=snapshot,
+                by=by,
+                **extra,
+            )
+        )
+    # Documents of the old decision the new one no longer gives right to (e.g. TOTAL → PARTIAL).
+    for old in previous.values():
+        _revoke_locked(old, by=by, reason=_("Withdrawn after a correction of the jury decision."))
+    return result
+
+
+@transaction.atomic
+def certificates_issue_for_session(*, session, by=None) -> list[Certificate]:
+    """Issue for every current final decision of the session (the hook of the jury service
+    that sets ``award_date``). Idempotent."""
+    Decision, DecisionState, _o = _decision_models()
+    if session.award_date is None:
+        raise RuleViolation(
+            _("Certificates are issued once the award date is set (close or ratification)."), code="no_award_date"
+        )
+    decisions = Decision.objects.filter(dossier__session=session, state=DecisionState.FINAL, is_current=True)
+    issued = []
+    for decision in decisions.order_by("dossier_id", "pk"):
+        issued.extend(certificate_issue_for_decision(decision=decision, by=by))
+    return issued
+
+
+# --- rendering (called by the Celery task) -----------------------------------------------------
+
+
+def _for_render():
+    return Certificate.objects.select_related("path__candidate", "certification", "block").prefetch_related("blocks")
+
+
+def certificate_render(*, certificate_id: int) -> bool:
+    """Render and store the PDF of a pending certificate, then mark it issued. Safe to run
+    twice or concurrently: only the first to lock the row after rendering stores a file."""
+    from juries.certificates import pdf
+
+    certificate = _for_render().filter(pk=certificate_id).first()
+    if certificate is None or certificate.state != CertificateState.PENDING:
+        return False
+    # Rendering (the slow part) happens without holding any lock.
+    content = pdf.render_certificate(certificate)
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if locked.state != CertificateState.PENDING:
+            return False
+        name = pdf_upload_to(locked, "")
+        if default_storage.exists(name):  # left by a worker killed after writing, before commit
+            default_storage.delete(name)
+        locked.pdf.name = default_storage.save(name, ContentFile(content))
+        locked.sha256 = digest
+        locked.issued_at = timezone.now()
+        locked.attempts += 1
+        locked.error = ""
+        locked.issue()
+        locked.save()
+        audit_record(
+            subject=locked,
+            action="certificate.issue",
+            from_state=CertificateState.PENDING,
+            to_state=CertificateState.ISSUED,
+            changes={"sha256": digest},
+        )
+    return True
+
+
+def certificate_record_failure(*, certificate_id: int, error: str) -> None:
+    """Called by the task's failure hook: the progress bar lists it, the retry button re-queues."""
+    Certificate.objects.filter(pk=certificate_id, state=CertificateState.PENDING).update(
+        error=error[:2000], attempts=F("attempts") + 1
+    )
+
+
+def _requeue(queryset) -> int:
+    ids = list(queryset.values_list("pk", flat=True))
+    if ids:
+        Certificate.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+        for pk in ids:
+            _enqueue_render(pk)
+    return len(ids)
+
+
+@transaction.atomic
+def certificates_requeue_pending(*, older_than_minutes: int = PENDING_REQUEUE_MINUTES) -> int:
+    """The sweeper: certificates still pending a while after being queued (broker down at
+    commit time, worker lost) are queued again; rendering twice is harmless."""
+    limit = timezone.now() - timedelta(minutes=older_than_minutes)
+    stale = Certificate.objects.select_for_update(skip_locked=True).filter(state=CertificateState.PENDING)
+    stale = stale.filter(queued_at__lte=limit) | stale.filter(queued_at__isnull=True)
+    count = _requeue(stale)
+    if count:
+        logger.info("re-queued %s pending certificate(s)", count)
+    return count
+
+
+@transaction.atomic
+def certificates_retry(*, session, by) -> int:
+    """The retry button of the session's progress bar: every pending document is queued again."""
+    policy.require(by, "certificate.retry", session)
+    pending = Certificate.objects.filter(decision__dossier__session=session, state=CertificateState.PENDING)
+    count = _requeue(pending)
+    Certificate.objects.filter(pk__in=pending.values("pk")).update(error="")
+    audit_record(subject=session, action="certificates.retry", by=by, note=f"{count}")
+    return count
+
+
+# --- revocation and re-issue ----------------------------------------------------------------
+
+
+def _revoke_locked(certificate, *, by, reason: str) -> None:
+    from_state = certificate.state
+    try:
+        certificate.revoke()
+        certificate.revoked_at = timezone.now()
+        certificate.revocation_reason = reason
+        certificate.revoked_by = by if getattr(by, "is_authenticated", False) else None
+        certificate.save()
+    except (ConcurrentTransition, TransitionNotAllowed) as exc:
+        raise Conflict() from exc
+    audit_record(
+        subject=certificate,
+        action="certificate.revoke",
+        by=by,
+        from_state=from_state,
+        to_state=CertificateState.REVOKED,
+        note=reason,
+    )
+
+
+def _clean_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(_("A revocation needs a reason."), code="reason_required", field="reason")
+    return reason
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate, by, reason: str) -> Certificate:
+    """Revoked, never deleted: the verification page says so with the date and the reason
+    (domain.md "Certificates"). The PDF is kept."""
+    reason = _clean_reason(reason)
+    locked = Certificate.objects.select_for_update().select_related("certification").get(pk=certificate.pk)
+    policy.require(by, "certificate.revoke", locked)
+    if locked.state == CertificateState.REVOKED:
+        raise RuleViolation(_("This certificate is already revoked."), code="already_revoked")
+    _revoke_locked(locked, by=by, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def certificates_revoke(*, certificates, by, reason: str) -> list[Certificate]:
+    """Bulk revocation: all or nothing (one refused certificate refuses the batch)."""
+    reason = _clean_reason(reason)
+    ids = sorted({c.pk for c in certificates})
+    if not ids:
+        raise RuleViolation(_("Select at least one certificate."), code="nothing_selected", field="certificates")
+    locked = list(
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("certification")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    for certificate in locked:
+        policy.require(by, "certificate.revoke", certificate)
+        if certificate.state == CertificateState.REVOKED:
+            raise RuleViolation(
+                _("Certificate %(number)s is already revoked.") % {"number": certificate.number},
+                code="already_revoked",
+            )
+    for certificate in locked:
+        _revoke_locked(certificate, by=by, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate, by, reason: str) -> Certificate:
+    """After a correction (holder's identity, register data): the old document is revoked
+    and a new one, with a new number, supersedes it. Same award, same CDC idTechnique."""
+    reason = _clean_reason(reason)
+    old = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("path__candidate", "certification__commission", "decision__dossier__session")
+        .get(pk=certificate.pk)
+    )
+    policy.require(by, "certificate.reissue", old)
+    if old.state != CertificateState.ISSUED:
+        raise RuleViolation(_("Only an issued certificate can be re-issued."), code="not_issued")
+    blocks = list(old.blocks.all())
+    # The signatory and the place stay those of the award; identity and register are re-read.
+    snapshot = _copy_snapshot(old)
+    if old.decision_id:
+        fresh = _snapshot(path=old.path, certification=old.certification, session=old.decision.dossier.session)
+        snapshot.update({k: v for k, v in fresh.items() if k not in AWARD_FIELDS})
+    _revoke_locked(old, by=by, reason=reason)
+    return _create_certificate(
+        kind=old.kind,
+        path=old.path,
+        certification=old.certification,
+        decision=old.decision,
+        block=old.block,
+        blocks=blocks,
+        award_date=old.award_date,
+        snapshot=snapshot,
+        by=by,
+        supersedes=old,
+        award_ref=old.award_ref,
+    )
+
+
+AWARD_FIELDS = ("signatory_name", "signatory_title", "award_place")
+SNAPSHOT_FIELDS = (
+    "holder_birth_name",
+    "holder_usage_name",
+    "holder_first_names",
+    "holder_sex",
+    "holder_birth_date",
+    "holder_birth_place_code",
+    "holder_birth_place_name",
+    "holder_birth_country",
+    "certification_title",
+    "certification_kind",
+    "register",
+    "registration_number",
+    "registration_level",
+    "registration_decision_date",
+    "nsf_codes",
+    "certifier_name",
+    "branch_names",
+    "signatory_name",
+    "signatory_title",
+    "award_place",
+)
+
+
+def _copy_snapshot(certificate) -> dict:
+    return {name: getattr(certificate, name) for name in SNAPSHOT_FIELDS}

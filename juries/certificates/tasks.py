@@ -1,0 +1,43 @@
+"""Thin tasks: fetch by id, call a service. Both are safe to run twice."""
+
+import logging
+
+from celery import Task, shared_task
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from juries.certificates import services
+
+logger = logging.getLogger(__name__)
+
+# Worth another try: the database or the disk hiccuped. A template error is not.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
+
+
+class RecordFailure(Task):
+    """When a render fails for good, the certificate shows the error (progress bar, retry)."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        certificate_id = args[0] if args else kwargs.get("certificate_id")
+        try:
+            services.certificate_record_failure(certificate_id=certificate_id, error=f"{type(exc).__name__}: {exc}")
+        except DatabaseError:
+            logger.exception("could not record the failure of certificate %s", certificate_id)
+
+
+@shared_task(
+    base=RecordFailure,
+    name="certificates.render",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    retry_kwargs={"max_retries": 5},
+)
+def certificate_render(certificate_id: int) -> bool:
+    return services.certificate_render(certificate_id=certificate_id)
+
+
+@shared_task(name="certificates.sweep_pending", acks_late=True)
+def sweep_pending(older_than_minutes: int = services.PENDING_REQUEUE_MINUTES) -> int:
+    return services.certificates_requeue_pending(older_than_minutes=older_than_minutes)
