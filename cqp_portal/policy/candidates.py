@@ -131,3 +131,15 @@ def _decide_admissibility(user, path):
 @rule("path.upload_evidence")
 def _upload(user, path):
     return _is_candidate_of(user, path) or _is_evaluator_of(user, path) or _manages(user, path)
+
+
+@rule("candidate.export_data")
+def _export_data(user, candidate):
+    # GDPR access and portability (art. 15, 20): the person themselves.
+    return candidate.user_id == user.pk
+
+
+@rule("candidate.anonymise")
+def _anonymise(user, candidate):
+    # Erasure (art. 17) is a staff decision: no other role may anonymise (staff pass by default).
+    return False
