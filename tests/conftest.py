@@ -149,7 +149,20 @@ def page(browser, live_server, request):
     problems = PageProblems()
     page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} {req.failure}"))
+    # ERR_ABORTED is a request the browser itself cancelled because the page navigated away
+    # (a favicon still loading when a form is submitted): not a failure of the portal.
+    page.on(
+        "requestfailed",
+        lambda req: (
+            None
+            if "ERR_ABORTED" in (req.failure or "")
+            else problems.append(f"request failed: {req.url} {req.failure}")
+        ),
+    )
+    page.on(
+        "response",
+        lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 500 else None,
+    )
     page.base_url = live_server.url
     page.problems = problems
     yield page
