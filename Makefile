@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install deps-run deps-test messages lint format schema check-deploy clean
+.PHONY: schema run test install deps-run deps-test messages lint format schema check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: deps-test install
 
 messages: install
 	scripts/messages
+
+## make schema: the OpenAPI file checked by the tests against the running code.
+## The database engine sets integer bounds in the schema: name PostgreSQL (production and
+## tests); nothing connects to it.
+schema: install
+	DEBUG=true DATABASE_URL=postgres://schema@127.0.0.1:5432/schema $(BIN)/python manage.py spectacular --lang en --file docs/openapi.yaml --validate --fail-on-warn
 
 lint: install
 	$(BIN)/ruff check .

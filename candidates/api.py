@@ -7,7 +7,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from candidates import selectors, services
+from candidates import filters, services
 from candidates.models import BlockAssessment, Candidate, Evidence, Path, PathBlock
 from candidates.serializers import (
     AssessmentCreateSerializer,
@@ -22,6 +22,8 @@ from candidates.serializers import (
     PositioningSerializer,
 )
 from cqp_portal import policy
+from cqp_portal.api import UnknownTransition
+from cqp_portal.api_schema import transition_parameter
 
 
 def visible_paths(user):
@@ -32,9 +34,12 @@ class CandidateViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = CandidateSerializer
+    filterset_class = filters.CandidateFilter
+    ordering_fields = ["birth_name", "created_at"]
+    ordering = ["birth_name", "pk"]
 
     def get_queryset(self):
-        return policy.scope(self.request.user, Candidate).order_by("birth_name", "pk")
+        return policy.scope(self.request.user, Candidate)
 
     def perform_create(self, serializer):
         serializer.instance = services.candidate_create(by=self.request.user, **serializer.validated_data)
@@ -42,12 +47,14 @@ class CandidateViewSet(
 
 class PathViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PathSerializer
-    filterset_fields = ["state", "certification", "access_route"]
+    filterset_class = filters.PathFilter
+    ordering_fields = ["created_at", "updated_at", "start_date", "state"]
+    ordering = ["-created_at", "-pk"]
 
     def get_queryset(self):
         qs = Path.objects.prefetch_related(
             Prefetch("path_blocks", queryset=PathBlock.objects.select_related("block").order_by("block__order"))
-        ).order_by("-created_at", "-pk")
+        )
         return policy.scope(self.request.user, Path, qs)
 
     @extend_schema(request=PathCreateSerializer, responses=PathSerializer)
@@ -58,15 +65,16 @@ class PathViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         path = services.path_create(by=request.user, **serializer.validated_data)
         return Response(PathSerializer(path).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=PathTransitionSerializer, responses=PathSerializer)
-    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    @extend_schema(
+        request=PathTransitionSerializer,
+        responses=PathSerializer,
+        parameters=[transition_parameter(services.TRANSITIONS, "Path transition.")],
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/]+)")
     def transition(self, request, pk=None, name=None):
-        path = policy.get_visible_or_404(request.user, Path, pk=pk)
+        path = self.get_object()
         if name not in services.TRANSITIONS:
-            return Response(
-                {"code": "unknown_transition", "message": f"Unknown transition {name!r}.", "fields": {}},
-                status=status.HTTP_404_NOT_FOUND,
-            )
+            raise UnknownTransition(name)
         serializer = PathTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         path = services.TRANSITIONS[name](path=path, by=request.user, note=serializer.validated_data["note"])
@@ -77,7 +85,9 @@ class PositioningViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """GET: positioning rows of visible paths. POST: confirm the positioning of one path."""
 
     serializer_class = PathBlockSerializer
-    filterset_fields = ["path", "plan"]
+    filterset_class = filters.PathBlockFilter
+    ordering_fields = ["path", "confirmed_at"]
+    ordering = ["path", "block__order", "pk"]
 
     def get_queryset(self):
         return PathBlock.objects.filter(path__in=visible_paths(self.request.user)).select_related("block")
@@ -104,15 +114,13 @@ class PositioningViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = AssessmentSerializer
-    filterset_fields = ["path", "block", "assessor_role", "outcome"]
+    filterset_class = filters.AssessmentFilter
+    ordering_fields = ["assessed_on", "created_at"]
+    ordering = ["pk"]
 
     def get_queryset(self):
-        qs = (
-            selectors.current_assessments_queryset()
-            if self.request.query_params.get("current")
-            else (BlockAssessment.objects.prefetch_related("criterion_results"))
-        )
-        return qs.filter(path__in=visible_paths(self.request.user)).order_by("pk")
+        qs = BlockAssessment.objects.prefetch_related("criterion_results")
+        return qs.filter(path__in=visible_paths(self.request.user))
 
     @extend_schema(request=AssessmentCreateSerializer, responses=AssessmentSerializer)
     def create(self, request):
@@ -127,10 +135,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EvidenceSerializer
-    filterset_fields = ["path", "kind"]
+    filterset_class = filters.EvidenceFilter
+    ordering_fields = ["uploaded_at", "size"]
+    ordering = ["-uploaded_at", "-pk"]
 
     def get_queryset(self):
-        return Evidence.objects.filter(path__in=visible_paths(self.request.user)).order_by("-uploaded_at")
+        return Evidence.objects.filter(path__in=visible_paths(self.request.user))
 
     @extend_schema(request=EvidenceUploadSerializer, responses=EvidenceSerializer)
     def create(self, request):

@@ -132,6 +132,8 @@ ACTION_LABELS = {
     "assessment.record": _("Block assessment recorded"),
     "assessment.correct": _("Block assessment corrected"),
     "evidence.upload": _("Document added"),
+    "path.import": _("Path imported"),
+    "jury.dossier_add": _("Added to a jury session"),
 }
 
 

@@ -15,6 +15,7 @@ from candidates.models import (
     PathBlock,
 )
 from candidates.services import CANDIDATE_FIELDS
+from cqp_portal.api import VisibleRelatedField
 
 
 def _plain_choice(choices, help_text):
@@ -60,7 +61,7 @@ class PathBlockSerializer(serializers.ModelSerializer):
 class PathSerializer(serializers.ModelSerializer):
     """The state is read-only: it moves only through POST /paths/{id}/transitions/{name}/."""
 
-    admissibility_deadline = serializers.DateField(read_only=True)
+    admissibility_deadline = serializers.DateField(read_only=True, allow_null=True)
     blocks = PathBlockSerializer(source="path_blocks", many=True, read_only=True)
 
     class Meta:
@@ -88,7 +89,7 @@ class PathSerializer(serializers.ModelSerializer):
 
 
 class PathCreateSerializer(serializers.Serializer):
-    candidate = serializers.PrimaryKeyRelatedField(queryset=Candidate.objects.none())
+    candidate = VisibleRelatedField(queryset=Candidate.objects.none())
     certification = serializers.PrimaryKeyRelatedField(
         queryset=Path._meta.get_field("certification").related_model.objects.all()
     )
@@ -112,7 +113,7 @@ class PathTransitionSerializer(serializers.Serializer):
 
 
 class PositioningSerializer(serializers.Serializer):
-    path = serializers.PrimaryKeyRelatedField(queryset=Path.objects.none())
+    path = VisibleRelatedField(queryset=Path.objects.none())
     plans = serializers.DictField(child=serializers.ChoiceField(choices=BlockPlan.choices))
     planned_hours = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
     trainers = serializers.DictField(child=serializers.IntegerField(), required=False)
@@ -149,7 +150,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class AssessmentCreateSerializer(serializers.Serializer):
-    path = serializers.PrimaryKeyRelatedField(queryset=Path.objects.none())
+    path = VisibleRelatedField(queryset=Path.objects.none())
     block = serializers.PrimaryKeyRelatedField(queryset=PathBlock._meta.get_field("block").related_model.objects.all())
     modality = serializers.PrimaryKeyRelatedField(
         queryset=BlockAssessment._meta.get_field("modality").related_model.objects.all()
@@ -189,7 +190,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
-    path = serializers.PrimaryKeyRelatedField(queryset=Path.objects.none())
+    path = VisibleRelatedField(queryset=Path.objects.none())
     kind = _plain_choice(EvidenceKind.choices, "Kind of document.")
     block = serializers.PrimaryKeyRelatedField(
         queryset=PathBlock._meta.get_field("block").related_model.objects.all(), required=False, allow_null=True

@@ -292,7 +292,8 @@ def path_transition(request, pk, name):
     if request.POST.get("from_state") and request.POST["from_state"] != path.state:
         raise Conflict()
     services.TRANSITIONS[name](path=path, by=request.user, note=request.POST.get("note", "").strip())
-    messages.success(request, _("Done: %(step)s.") % {"step": TRANSITION_LABELS[name]})
+    # base.html already prefixes a success message with "Done:": the step's name is enough.
+    messages.success(request, f"{TRANSITION_LABELS[name]}.")
     return redirect(_safe_next(request) or reverse("candidates:path_detail", args=[pk]))
 
 

@@ -3,11 +3,13 @@ equivalences. Reads follow the policy scope; every write goes through a service,
 checks the permission (403) and the rules (400)."""
 
 from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from certifications import serializers, services
+from certifications import filters, serializers, services
 from certifications.models import (
     BlockEquivalence,
     Branch,
@@ -32,7 +34,9 @@ class ScopedMixin:
 class BranchViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Branch.objects.select_related("opco").order_by("idcc")
     serializer_class = serializers.BranchSerializer
-    filterset_fields = ["idcc"]
+    filterset_class = filters.BranchFilter
+    ordering_fields = ["idcc", "name"]
+    ordering = ["idcc"]
 
 
 class CertificationViewSet(
@@ -45,7 +49,9 @@ class CertificationViewSet(
 ):
     queryset = Certification.objects.select_related("registration").prefetch_related("branches").order_by("code")
     serializer_class = serializers.CertificationSerializer
-    filterset_fields = ["kind", "code"]
+    filterset_class = filters.CertificationFilter
+    ordering_fields = ["code", "title", "created_at"]
+    ordering = ["code"]
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -87,7 +93,9 @@ class ReferentialVersionViewSet(
 
     queryset = ReferentialVersion.objects.select_related("certification").order_by("certification__code", "number")
     serializer_class = serializers.ReferentialVersionSerializer
-    filterset_fields = ["certification", "state"]
+    filterset_class = filters.ReferentialVersionFilter
+    ordering_fields = ["number", "published_at", "created_at"]
+    ordering = ["certification__code", "number"]
 
     def base_queryset(self):
         return self.queryset.prefetch_related(
@@ -100,6 +108,9 @@ class ReferentialVersionViewSet(
             ),
         )
 
+    @extend_schema(
+        request=serializers.VersionCreateSerializer, responses={201: serializers.ReferentialVersionSerializer}
+    )
     def create(self, request):
         """Start a draft: a copy of the published version (default) or an empty one."""
         incoming = serializers.VersionCreateSerializer(data=request.data)
@@ -116,10 +127,13 @@ class ReferentialVersionViewSet(
             )
         return Response(self._out(version), status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=serializers.VersionSummarySerializer, responses=serializers.ReferentialVersionSerializer)
     def partial_update(self, request, pk=None):
         version = self.get_object()
-        summary = request.data.get("summary", version.summary)
-        version = services.version_update_summary(version=version, by=request.user, summary=str(summary))
+        incoming = serializers.VersionSummarySerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        summary = incoming.validated_data.get("summary", version.summary)
+        version = services.version_update_summary(version=version, by=request.user, summary=summary)
         return Response(self._out(version))
 
     def perform_destroy(self, instance):
@@ -129,22 +143,32 @@ class ReferentialVersionViewSet(
         version = self.base_queryset().get(pk=version.pk)
         return serializers.ReferentialVersionSerializer(version, context=self.get_serializer_context()).data
 
+    @extend_schema(request=None, responses=serializers.ReferentialVersionSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         version = services.version_publish(version=self.get_object(), by=request.user)
         return Response(self._out(version))
 
+    @extend_schema(request=None, responses=serializers.ReferentialVersionSerializer)
     @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
         version = services.version_retire(version=self.get_object(), by=request.user)
         return Response(self._out(version))
 
+    @extend_schema(request=None, responses={201: serializers.ReferentialVersionSerializer})
     @action(detail=True, methods=["post"], url_path="new-version")
     def new_version(self, request, pk=None):
         version = self.get_object()
         draft = services.version_new_from_published(certification=version.certification, by=request.user)
         return Response(self._out(draft), status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=serializers.BlockInputSerializer,
+        responses={
+            200: serializers.ReferentialVersionSerializer,  # a block replaced
+            201: serializers.ReferentialVersionSerializer,  # a block added
+        },
+    )
     @action(detail=True, methods=["post"], serializer_class=serializers.BlockInputSerializer)
     def blocks(self, request, pk=None):
         """Add a block to the draft, or replace one (give its ``id``)."""
@@ -155,8 +179,6 @@ class ReferentialVersionViewSet(
         block_id = data.pop("id", None)
         block = SkillBlock.objects.filter(pk=block_id, version=version).first() if block_id else None
         if block_id and block is None:
-            from django.http import Http404
-
             raise Http404
         services.block_save(version=version, by=request.user, block=block, **data)
         return Response(self._out(version), status=status.HTTP_200_OK if block else status.HTTP_201_CREATED)
@@ -167,7 +189,9 @@ class HabilitationViewSet(
 ):
     queryset = Habilitation.objects.select_related("certification", "training_provider", "evaluator").order_by("pk")
     serializer_class = serializers.HabilitationSerializer
-    filterset_fields = ["certification", "kind"]
+    filterset_class = filters.HabilitationFilter
+    ordering_fields = ["valid_from", "valid_until", "created_at"]
+    ordering = ["pk"]
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -180,6 +204,7 @@ class HabilitationViewSet(
             evaluator=data.get("evaluator"),
         )
 
+    @extend_schema(request=serializers.HabilitationEndSerializer, responses=serializers.HabilitationSerializer)
     @action(detail=True, methods=["post"], serializer_class=serializers.HabilitationEndSerializer)
     def end(self, request, pk=None):
         incoming = serializers.HabilitationEndSerializer(data=request.data)
@@ -200,7 +225,9 @@ class BlockEquivalenceViewSet(
 ):
     queryset = BlockEquivalence.objects.select_related("from_block", "to_block").order_by("pk")
     serializer_class = serializers.BlockEquivalenceSerializer
-    filterset_fields = ["from_block", "to_block"]
+    filterset_class = filters.BlockEquivalenceFilter
+    ordering_fields = ["id"]
+    ordering = ["pk"]
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -7,6 +7,8 @@ from certifications.models import (
     Branch,
     Certification,
     CertificationKind,
+    Criterion,
+    EvaluationModality,
     Habilitation,
     ModalityKind,
     ReferentialVersion,
@@ -42,7 +44,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
 
 class CertificationSerializer(serializers.ModelSerializer):
     branches = serializers.PrimaryKeyRelatedField(queryset=Branch.objects.all(), many=True, required=False)
-    registration = RegistrationSerializer(source="registration_or_none", read_only=True)
+    registration = RegistrationSerializer(source="registration_or_none", read_only=True, allow_null=True)
     kind = serializers.ChoiceField(choices=CertificationKind.choices)
 
     class Meta:
@@ -67,10 +69,24 @@ class ActivitySerializer(serializers.ModelSerializer):
         fields = ["order", "title", "description"]
 
 
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["id", "text"]
+
+
+class ModalitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EvaluationModality
+        fields = ["id", "kind", "description"]
+
+
 class SkillBlockSerializer(serializers.ModelSerializer):
+    """Modalities and criteria carry their ids: recording an assessment names them."""
+
     competencies = serializers.SerializerMethodField()
-    criteria = serializers.SerializerMethodField()
-    modalities = serializers.SerializerMethodField()
+    criteria = CriterionSerializer(many=True, read_only=True)
+    modalities = ModalitySerializer(many=True, read_only=True)
 
     class Meta:
         model = SkillBlock
@@ -78,12 +94,6 @@ class SkillBlockSerializer(serializers.ModelSerializer):
 
     def get_competencies(self, block) -> list[str]:
         return [c.text for c in block.competencies.all()]
-
-    def get_criteria(self, block) -> list[str]:
-        return [c.text for c in block.criteria.all()]
-
-    def get_modalities(self, block) -> list[dict]:
-        return [{"kind": m.kind, "description": m.description} for m in block.modalities.all()]
 
 
 class ReferentialVersionSerializer(serializers.ModelSerializer):
@@ -108,6 +118,10 @@ class ReferentialVersionSerializer(serializers.ModelSerializer):
             "blocks",
         ]
         read_only_fields = ["number", "state", "source", "based_on", "published_at", "retired_at"]
+
+
+class VersionSummarySerializer(serializers.Serializer):
+    summary = serializers.CharField(required=False, allow_blank=True, help_text="What changed in this draft.")
 
 
 class VersionCreateSerializer(serializers.Serializer):

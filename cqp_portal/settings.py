@@ -35,6 +35,7 @@ SITE_URL = (env.get_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "h
 INSTALLED_APPS = [
     "cqp_portal.accounts",
     "cqp_portal.audit",
+    "cqp_portal.security",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cqp_portal.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cqp_portal.middleware.FrenchFirstLocaleMiddleware",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cqp_portal.middleware.DomainErrorMiddleware",
+    "cqp_portal.security.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "cqp_portal.urls"
@@ -144,6 +147,10 @@ PROTECTED_MEDIA_URL = None
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EVIDENCE_MAX_BYTES = env.get_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# GDPR storage limitation (art. 5.1.e): evidence files are erased this long after the path
+# reached a final state; candidates without activity for this long are anonymised.
+EVIDENCE_RETENTION_DAYS = env.get_int("EVIDENCE_RETENTION_DAYS", 2 * 365, minimum=1)
+INACTIVE_CANDIDATE_RETENTION_DAYS = env.get_int("INACTIVE_CANDIDATE_RETENTION_DAYS", 3 * 365, minimum=1)
 
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -194,6 +201,7 @@ CELERY_BEAT_SCHEDULE = {
     # Re-queues certificates still pending (broker down at commit time, lost worker).
     "certificates-sweep-pending": {"task": "certificates.sweep_pending", "schedule": crontab(minute="*/5")},
     "juries-flag-expiring-blocks": {"task": "juries.tasks.flag_expiring_blocks", "schedule": crontab(hour=6, minute=0)},
+    "gdpr-apply-retention": {"task": "security.apply_retention", "schedule": crontab(hour=3, minute=30)},
 }
 
 # --- REST API ---
@@ -210,7 +218,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "cqp_portal.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "cqp_portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min", "verify": "60/min"},
 }
@@ -223,6 +231,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" field with different choices: name each enum explicitly.
+    "ENUM_NAME_OVERRIDES": {"ModalityKindEnum": "certifications.models.ModalityKind"},
 }
 
 # Shared by every web process in production (login throttling, rate limits): Redis.
@@ -255,7 +265,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_personal_data": {"()": "cqp_portal.security.logging.RedactPersonalData"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_personal_data"]}
+    },
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -2,13 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cqp_portal import health, views
 from cqp_portal.accounts import mfa_views
 from cqp_portal.accounts.forms import EmailAuthenticationForm
 
 admin.site.site_header = "Portail CQP"
+# A database outage raised before the view (session, user lookup) is a 503, not a 500.
+handler500 = "cqp_portal.security.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,7 +37,7 @@ urlpatterns = [
     path("livez", health.livez, name="livez"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cqp_portal.api_urls")),
     path("branche/statistiques/", include("cqp_portal.statistics.urls")),
     path("", include("certifications.urls")),

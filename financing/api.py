@@ -1,7 +1,6 @@
 """REST endpoints for funding lines. The state never is a writable field: it changes only
 through ``POST /api/v1/funding-lines/{id}/transitions/{name}/``."""
 
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +8,9 @@ from rest_framework.response import Response
 
 from candidates.models import Path
 from cqp_portal import policy
-from financing import services
+from cqp_portal.api import UnknownTransition
+from cqp_portal.api_schema import transition_parameter
+from financing import filters, services
 from financing.models import FundingLine
 from financing.serializers import FundingLineCreateSerializer, FundingLineSerializer, TransitionSerializer
 
@@ -32,16 +33,12 @@ def _transition_kwargs(name: str, data: dict) -> dict:
 
 class FundingLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = FundingLineSerializer
-    filterset_fields = ["state", "scheme", "funder", "path"]
-    ordering_fields = ["created_at", "submitted_at", "amount_requested"]
+    filterset_class = filters.FundingLineFilter
+    ordering_fields = ["created_at", "submitted_at", "start_date", "amount_requested"]
+    ordering = ["-created_at", "-pk"]
 
     def get_queryset(self):
-        return (
-            policy.scope(self.request.user, FundingLine)
-            .select_related("funder")
-            .prefetch_related("blocks")
-            .order_by("-created_at", "-pk")
-        )
+        return policy.scope(self.request.user, FundingLine).select_related("funder").prefetch_related("blocks")
 
     @extend_schema(request=FundingLineCreateSerializer, responses={201: FundingLineSerializer})
     def create(self, request):
@@ -52,12 +49,16 @@ class FundingLineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         line = services.funding_line_create(path=path, by=request.user, **data)
         return Response(FundingLineSerializer(line).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TransitionSerializer, responses={200: FundingLineSerializer})
-    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={200: FundingLineSerializer},
+        parameters=[transition_parameter(services.TRANSITIONS, "Funding line transition.")],
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/]+)")
     def transitions(self, request, pk=None, name=None):
-        if name not in services.TRANSITIONS:
-            raise Http404
         line = self.get_object()
+        if name not in services.TRANSITIONS:
+            raise UnknownTransition(name)
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         line = services.TRANSITIONS[name](

@@ -5,13 +5,15 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from cqp_portal import policy
-from juries import services
+from cqp_portal.api import UnknownTransition
+from cqp_portal.api_schema import transition_parameter
+from juries import filters, services
 from juries.models import BlockDecision, Decision, Dossier, JuryMember, JurySession
 from juries.serializers import (
+    AppealCreatedSerializer,
     AppealSerializer,
     CorrectionSerializer,
     DecisionSerializer,
@@ -32,11 +34,12 @@ SESSION_TRANSITIONS = {
 
 class JurySessionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JurySessionSerializer
-    filterset_fields = ["state"]
-    ordering_fields = ["date"]
+    filterset_class = filters.JurySessionFilter
+    ordering_fields = ["date", "created_at"]
+    ordering = ["-date", "-pk"]
 
     def get_queryset(self):
-        return policy.scope(self.request.user, JurySession).prefetch_related("certifications").order_by("-date", "-pk")
+        return policy.scope(self.request.user, JurySession).prefetch_related("certifications")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -49,12 +52,16 @@ class JurySessionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             by=self.request.user,
         )
 
-    @extend_schema(request=None, responses=JurySessionSerializer)
-    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    @extend_schema(
+        request=None,
+        responses=JurySessionSerializer,
+        parameters=[transition_parameter(SESSION_TRANSITIONS, "Jury session transition.")],
+    )
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/]+)")
     def transitions(self, request, pk=None, name=None):
-        if name not in SESSION_TRANSITIONS:
-            raise NotFound()
         session = self.get_object()
+        if name not in SESSION_TRANSITIONS:
+            raise UnknownTransition(name)
         session = SESSION_TRANSITIONS[name](session=session, by=request.user)
         session.refresh_from_db()
         return Response(JurySessionSerializer(session).data)
@@ -62,10 +69,12 @@ class JurySessionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
 class JuryMemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JuryMemberSerializer
-    filterset_fields = ["session"]
+    filterset_class = filters.JuryMemberFilter
+    ordering_fields = ["session", "added_at"]
+    ordering = ["session", "pk"]
 
     def get_queryset(self):
-        return policy.scope(self.request.user, JuryMember).select_related("user").order_by("session", "pk")
+        return policy.scope(self.request.user, JuryMember).select_related("user")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -81,10 +90,12 @@ class JuryMemberViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class DossierViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = DossierSerializer
-    filterset_fields = ["session", "path"]
+    filterset_class = filters.DossierFilter
+    ordering_fields = ["session", "added_at"]
+    ordering = ["session", "pk"]
 
     def get_queryset(self):
-        return policy.scope(self.request.user, Dossier).select_related("path__candidate").order_by("session", "pk")
+        return policy.scope(self.request.user, Dossier).select_related("path__candidate")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -103,14 +114,15 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
     their sessions. PATCH saves a grid row (optimistic concurrency on ``row_version``)."""
 
     serializer_class = DecisionSerializer
-    filterset_fields = ["dossier", "dossier__session", "state", "is_current"]
+    filterset_class = filters.DecisionFilter
+    ordering_fields = ["dossier", "decided_at", "created_at"]
+    ordering = ["dossier", "pk"]
 
     def get_queryset(self):
         return (
             policy.scope(self.request.user, Decision)
             .select_related("dossier")
             .prefetch_related(Prefetch("block_decisions", queryset=BlockDecision.objects.select_related("block")))
-            .order_by("dossier", "pk")
         )
 
     @extend_schema(request=DecisionUpdateSerializer, responses=DecisionSerializer)
@@ -131,7 +143,7 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(DecisionSerializer(self.get_queryset().get(pk=decision.pk)).data)
 
-    @extend_schema(request=CorrectionSerializer, responses=DecisionSerializer)
+    @extend_schema(request=CorrectionSerializer, responses={201: DecisionSerializer})
     @action(detail=True, methods=["post"])
     def correct(self, request, pk=None):
         decision = self.get_object()
@@ -143,7 +155,7 @@ class DecisionViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(DecisionSerializer(self.get_queryset().get(pk=new.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=AppealSerializer, responses=None)
+    @extend_schema(request=AppealSerializer, responses={201: AppealCreatedSerializer})
     @action(detail=True, methods=["post"])
     def appeal(self, request, pk=None):
         decision = self.get_object()

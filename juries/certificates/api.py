@@ -30,7 +30,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return Response(CertificateSerializer(certificate).data)
 
-    @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
+    @extend_schema(request=ReasonSerializer, responses={201: CertificateSerializer})
     @action(detail=True, methods=["post"])
     def reissue(self, request, pk=None):
         data = ReasonSerializer(data=request.data)

@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from cqp_portal import policy
 from cqp_portal.audit.services import audit_record
 from cqp_portal.errors import Conflict, RuleViolation
+from cqp_portal.tasks import enqueue_on_commit
 from juries.certificates.models import Certificate, CertificateKind, CertificateState, pdf_upload_to
 from juries.certificates.numbering import allocate_number, new_verification_code
 
@@ -121,12 +122,11 @@ def _create_certificate(*, kind, path, certification, decision, block, blocks, a
 
 
 def _enqueue_render(certificate_id: int) -> None:
-    """Queued after commit, like ``enqueue_on_commit``, but a broker outage at that moment
-    must not turn the committed award (ratification, close) into an error page: the failure
-    is logged and the sweeper queues the pending certificate again a few minutes later."""
+    """Queued after commit. A broker outage at that moment does not fail the committed award
+    (``enqueue_on_commit`` logs it): the sweeper queues the pending certificate again."""
     from juries.certificates.tasks import certificate_render
 
-    transaction.on_commit(lambda: certificate_render.delay(certificate_id), robust=True)
+    enqueue_on_commit(certificate_render, certificate_id)
 
 
 def _slot(kind: str, block_id) -> tuple:
