@@ -267,3 +267,40 @@ CSV_COLUMNS = [
     "employer_name",
 ]
 CSV_HELP = {"sex": [s.value for s in Sex], "status": [s.value for s in CandidateStatus]}
+
+
+class CourseStartForm(forms.Form):
+    """The course: a habilitated provider on the dates, or VAE support (the service checks)."""
+
+    training_provider = forms.ModelChoiceField(
+        label=_("Training provider"), queryset=TrainingProvider.objects.none(), required=False
+    )
+    start_date = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    vae_support = forms.BooleanField(label=_("VAE support"), required=False)
+
+    def __init__(self, *args, path, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["training_provider"].queryset = TrainingProvider.objects.filter(
+            habilitations__certification=path.certification
+        ).distinct()
+        self.initial.setdefault("training_provider", path.training_provider_id)
+        self.initial.setdefault("vae_support", path.is_vae)
+
+
+class CourseProgressForm(forms.Form):
+    """Hours completed per block being trained."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = [row for row in rows if row.plan == BlockPlan.TO_TRAIN]
+        for row in self.rows:
+            self.fields[f"hours_{row.block_id}"] = forms.IntegerField(
+                label=_("%(code)s: hours completed (of %(planned)s planned)")
+                % {"code": row.block.code, "planned": row.planned_hours},
+                min_value=0,
+                initial=row.completed_hours,
+            )
+
+    def completed_hours(self) -> dict[int, int]:
+        return {row.block_id: self.cleaned_data[f"hours_{row.block_id}"] for row in self.rows}

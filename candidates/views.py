@@ -21,6 +21,8 @@ from candidates.forms import (
     AssessmentForm,
     AssignForm,
     CandidateForm,
+    CourseProgressForm,
+    CourseStartForm,
     CsvImportForm,
     EnrolForm,
     EvidenceForm,
@@ -269,6 +271,12 @@ def path_detail(request, pk):
         if can_position
         else None,
         "can_assess": can_assess,
+        "course_form": CourseStartForm(path=path)
+        if path.state == PathState.POSITIONING and policy.allowed(user, "path.start_course", path)
+        else None,
+        "progress_form": CourseProgressForm(rows=path.path_blocks.all())
+        if path.state == PathState.IN_COURSE and policy.allowed(user, "path.start_course", path)
+        else None,
         "assign_form": AssignForm(initial={"evaluator": path.evaluator_id, "workplace_tutor": path.workplace_tutor_id})
         if not path.is_final and policy.allowed(user, "path.assign", path)
         else None,
@@ -333,6 +341,30 @@ def path_assign(request, pk):
         workplace_tutor=form.cleaned_data["workplace_tutor"],
     )
     messages.success(request, _("The assignment is saved."))
+    return redirect("candidates:path_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def course_start(request, pk):
+    path = policy.get_visible_or_404(request.user, Path, pk=pk)
+    form = CourseStartForm(request.POST, path=path)
+    if not form.is_valid():
+        raise RuleViolation(_("Check the course dates and the training provider."))
+    services.path_start_course(path=path, by=request.user, **form.cleaned_data)
+    messages.success(request, _("The course has started."))
+    return redirect("candidates:path_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def course_progress(request, pk):
+    path = policy.get_visible_or_404(request.user, Path, Path.objects.prefetch_related("path_blocks__block"), pk=pk)
+    form = CourseProgressForm(request.POST, rows=path.path_blocks.all())
+    if not form.is_valid():
+        raise RuleViolation(_("Hours are whole numbers, zero or more."))
+    services.course_record_progress(path=path, by=request.user, completed_hours=form.completed_hours())
+    messages.success(request, _("The course progress is saved."))
     return redirect("candidates:path_detail", pk=pk)
 
 

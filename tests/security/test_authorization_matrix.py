@@ -37,7 +37,7 @@ SKIPPED_NAMES = {
 # Unnamed patterns: the URL the matrix requests for each.
 UNNAMED_URLS = {"api/v1/^.*$": "/api/v1/no-such-endpoint/"}
 # DRF routers add a ".json"-style twin to each route: same view, same checks.
-FORMAT_SUFFIX = re.compile(r"format")
+FORMAT_SUFFIX = re.compile(r"\(\?P<format>|\.\(\?P<format")  # DRF's format_suffix_patterns routes
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
@@ -154,6 +154,8 @@ def url_kwargs(w) -> dict:
         "candidates:path_transition": {"pk": p.pk, "name": "withdraw"},
         "candidates:path_positioning": {"pk": p.pk},
         "candidates:path_assign": {"pk": p.pk},
+        "candidates:course_start": {"pk": p.pk},
+        "candidates:course_progress": {"pk": p.pk},
         "candidates:assessment_create": {"pk": p.pk, "block_pk": w.blocks[1].pk},
         "candidates:gdpr_export": {},
         "candidates:gdpr_anonymise": {"pk": w.candidate_a.pk},
@@ -377,6 +379,12 @@ MATRIX = {
     "candidates:path_detail": {
         "GET": "302 200 404 200 404 200 404 200 404 200 200 200",
         "POST": "302 200 404 200 404 200 404 200 404 200 200 200",
+    },
+    "candidates:course_start": {
+        "POST": "302 302 404 302 404 302 404 302 404 302 302 302",
+    },
+    "candidates:course_progress": {
+        "POST": "302 302 404 302 404 302 404 302 404 302 302 302",
     },
     "candidates:path_positioning": {
         "POST": "302 302 404 302 404 302 404 302 404 302 302 302",
