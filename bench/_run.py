@@ -81,23 +81,15 @@ def wait_http(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="reduced volumes and durations (< 5 minutes)")
-    parser.add_argument("--candidates", type=int, default=None)
-    parser.add_argument("--seconds", type=float, default=None, help="load time per target")
-    parser.add_argument("--fiches", type=int, default=None, help="fiches in the generated register file")
-    args = parser.parse_args()
-    quick = args.quick
-    candidates = args.candidates or (2_000 if quick else 100_000)
-    seconds = args.seconds or (3 if quick else 15)
-    fiches = args.fiches or (500 if quick else 30_000)
-    pdfs, naive_pdfs = (60, 30) if quick else (1000, 200)
-    work = Path(tempfile.mkdtemp(prefix="cqp-bench-"))
-    port = free_port()
-    pg = [os.environ["PG_BIN"] + "/psql", "-h", "127.0.0.1", "-p", os.environ["PG_PORT"], "-U", "postgres", "-q"]
+def psql_command() -> list[str]:
+    """psql as the postgres superuser on the server scripts/with-services started."""
+    return [os.environ["PG_BIN"] + "/psql", "-h", "127.0.0.1", "-p", os.environ["PG_PORT"], "-U", "postgres", "-q"]
+
+
+def stack_env(port: int, work: Path) -> dict:
+    """The production profile (bench/settings.py) on database `cqp` of that server, gunicorn on `port`."""
     base_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "PYTHONPATH": str(ROOT),
@@ -112,6 +104,56 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{base_url}/cqp",
     }
+
+
+def start_stack(env: dict, port: int, work: Path, processes: list[subprocess.Popen]) -> None:
+    """gunicorn (2 sync workers) and 2 Celery workers (one process each), answering on /livez.
+    Appends to `processes` as it goes, so the caller's stop_stack also stops a half-started stack."""
+    processes.append(
+        subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "cqp_portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
+             "--access-logfile", "-", "--log-level", "warning"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w"),  # noqa: SIM115 (closed at exit)
+        )
+    )  # fmt: skip
+    for n in (1, 2):
+        processes.append(
+            subprocess.Popen(
+                [str(ROOT / ".venv/bin/celery"), "-A", "cqp_portal", "worker", "-c", "1", "-n", f"bench{n}@%h",
+                 "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
+                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / f"celery{n}.log", "w"),  # noqa: SIM115
+            )
+        )  # fmt: skip
+    wait_http(f"http://127.0.0.1:{port}/livez")
+
+
+def stop_stack(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="reduced volumes and durations (< 5 minutes)")
+    parser.add_argument("--candidates", type=int, default=None)
+    parser.add_argument("--seconds", type=float, default=None, help="load time per target")
+    parser.add_argument("--fiches", type=int, default=None, help="fiches in the generated register file")
+    args = parser.parse_args()
+    quick = args.quick
+    candidates = args.candidates or (2_000 if quick else 100_000)
+    seconds = args.seconds or (3 if quick else 15)
+    fiches = args.fiches or (500 if quick else 30_000)
+    pdfs, naive_pdfs = (60, 30) if quick else (1000, 200)
+    work = Path(tempfile.mkdtemp(prefix="cqp-bench-"))
+    port = free_port()
+    pg = psql_command()
+    env = stack_env(port, work)
+    base_url = env["DATABASE_URL"].rsplit("/", 1)[0]
     small_env = {**env, "DATABASE_URL": f"{base_url}/cqp_small"}
     manage = [PY, "manage.py"]
     emit({"kind": "machine", "cores": os.cpu_count(), "quick": quick, "candidates": candidates})
@@ -150,22 +192,7 @@ def main() -> int:
     targets = last_json(run([PY, "bench/_tasks.py", "auth"], env).stdout)
     processes = []
     try:
-        processes.append(
-            subprocess.Popen(
-                [str(ROOT / ".venv/bin/gunicorn"), "cqp_portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}",
-                 "--access-logfile", "-", "--log-level", "warning"],
-                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w"),  # noqa: SIM115 (closed at exit)
-            )
-        )  # fmt: skip
-        for n in (1, 2):
-            processes.append(
-                subprocess.Popen(
-                    [str(ROOT / ".venv/bin/celery"), "-A", "cqp_portal", "worker", "-c", "1", "-n", f"bench{n}@%h",
-                     "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-                    env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(work / f"celery{n}.log", "w"),  # noqa: SIM115
-                )
-            )  # fmt: skip
-        wait_http(f"http://127.0.0.1:{port}/livez")
+        start_stack(env, port, work, processes)
 
         log(f"load: {seconds:.0f} s per target, 16 connections; then 1 connection for server time")
         baseline = None
@@ -207,13 +234,7 @@ def main() -> int:
                   "ms_per_award": round(1000 * elapsed / awards, 3) if awards else None,
                   "ratio_to_baseline_p50": round(1000 * elapsed / baseline["single_p50_ms"])})  # fmt: skip
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_stack(processes)
 
     log(f"national register: {fiches} generated fiches, import_france_competences")
     generated = last_json(run([PY, "bench/_tasks.py", "fiches", str(fiches), str(work / "fiches.xml")], env).stdout)

@@ -259,7 +259,7 @@ def _passage(parent, award: Award) -> None:
         _el(person, "libelleCommuneNaissance", identity["birth_place_name"][:60])
 
 
-def build_flux(certifier: CdcCertifier, awards_: list[Award], *, id_flux: str, now=None) -> bytes:
+def build_flux(certifier: CdcCertifier, awards_: list[Award], *, id_flux: str, now=None, on_award=None) -> bytes:
     now = timezone.localtime(now or timezone.now()).replace(microsecond=0)
     root = etree.Element(f"{{{NS}}}flux", nsmap={"cpf": NS, "xsi": XSI})
     _el(root, "idFlux", id_flux)
@@ -281,10 +281,35 @@ def build_flux(certifier: CdcCertifier, awards_: list[Award], *, id_flux: str, n
         passages = _el(certification, "passageCertifications")
         for award in group:
             _passage(passages, award)
+            if on_award is not None:
+                on_award()
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 # --- the export (service) ---------------------------------------------------------------------
+
+
+# The progress callback is called every PROGRESS_EVERY awards (and at the end), not each one.
+PROGRESS_EVERY = 25
+
+
+class _Progress:
+    def __init__(self, callback, total: int, done: int = 0):
+        self.callback, self.total, self.done = callback, total, done
+        self._report()
+
+    def step(self) -> None:
+        self.done += 1
+        if self.done % PROGRESS_EVERY == 0:
+            self._report()
+
+    def end(self) -> None:
+        self.done = self.total
+        self._report()
+
+    def _report(self) -> None:
+        if self.callback is not None:
+            self.callback(self.done, self.total)
 
 
 @dataclass
@@ -299,9 +324,11 @@ def new_flux_id(certifier: CdcCertifier, now) -> str:
 
 
 @transaction.atomic
-def cdc_export(*, by=None, certification_code: str = "", since=None) -> ExportResult:
+def cdc_export(*, by=None, certification_code: str = "", since=None, progress=None) -> ExportResult:
     """Write one flux per certifier with every exportable award not sent yet; awards with
-    missing data are left out and returned with their reasons. ``by=None``: the command."""
+    missing data are left out and returned with their reasons. ``by=None``: the command.
+    ``progress(done, total)``, if given, is called as awards are processed; the awards left
+    out count as processed as soon as they are known."""
     if by is not None:
         policy.require(by, "cdc.export")
     qs = not_exported(eligible_certificates(user=by, certification_code=certification_code, since=since))
@@ -313,6 +340,7 @@ def cdc_export(*, by=None, certification_code: str = "", since=None) -> ExportRe
     all_awards = awards(not_exported(Certificate.objects.filter(pk__in=locked)))
     ready = [a for a in all_awards if a.exportable]
     excluded = [a for a in all_awards if not a.exportable]
+    tracker = _Progress(progress, total=len(all_awards), done=len(excluded))
     now = timezone.now()
     by_certifier = defaultdict(list)
     for award in ready:
@@ -320,7 +348,7 @@ def cdc_export(*, by=None, certification_code: str = "", since=None) -> ExportRe
     fluxes = []
     for certifier, group in sorted(by_certifier.items(), key=lambda item: item[0].id_client):
         id_flux = new_flux_id(certifier, now)
-        xml = build_flux(certifier, group, id_flux=id_flux, now=now)
+        xml = build_flux(certifier, group, id_flux=id_flux, now=now, on_award=tracker.step)
         errors = validation_errors(xml)
         if errors:
             # Nothing is written nor offered: the schema is the CDC's contract.
@@ -344,4 +372,5 @@ def cdc_export(*, by=None, certification_code: str = "", since=None) -> ExportRe
         audit_record(subject=export, action="cdc.export", by=by, note=f"{len(group)} award(s)")
         exports.append(export)
         contents[export.pk] = xml
+    tracker.end()
     return ExportResult(exports=exports, contents=contents, excluded=excluded)

@@ -255,3 +255,59 @@ class CdcExport(models.Model):
 
     def __str__(self) -> str:
         return self.id_flux
+
+
+class CdcExportJobState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class CdcExportJob(models.Model):
+    """One export asked from the CDC board, run by a Celery task: its progress and summary."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("asked by")
+    )
+    certification_code = models.CharField(_("certification"), max_length=100, blank=True)
+    since = models.DateField(_("awarded since"), null=True, blank=True)
+    state = FSMField(_("state"), default=CdcExportJobState.QUEUED, choices=CdcExportJobState.choices)
+    total = models.PositiveIntegerField(_("awards examined"), default=0)
+    done = models.PositiveIntegerField(_("awards processed"), default=0)
+    # {"files": [{"export_id", "id_flux", "certifier", "awards"}], "exported": n,
+    #  "excluded": [{"number", "holder", "problems": [...]}]}
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CDC export job")
+        verbose_name_plural = _("CDC export jobs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"CDC export job {self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (CdcExportJobState.DONE, CdcExportJobState.FAILED)
+
+    # From RUNNING: a run whose worker died is started again (services._job_may_start).
+    @transition(
+        field=state, source=[CdcExportJobState.QUEUED, CdcExportJobState.RUNNING], target=CdcExportJobState.RUNNING
+    )
+    def start(self):
+        pass
+
+    @transition(field=state, source=CdcExportJobState.RUNNING, target=CdcExportJobState.DONE)
+    def finish(self):
+        pass
+
+    @transition(
+        field=state, source=[CdcExportJobState.QUEUED, CdcExportJobState.RUNNING], target=CdcExportJobState.FAILED
+    )
+    def fail(self):
+        pass

@@ -78,3 +78,9 @@ def _retry(user, session):
 @rule("cdc.export")
 def _cdc_export(user, obj=None):
     return bool(admin_branch_ids(user))
+
+
+@scope_contributor("certificates.cdcexportjob")
+def _export_jobs(user):
+    """A job shows who is being left out of the export: only the administrator who asked sees it."""
+    return Q(created_by=user) if admin_branch_ids(user) else None

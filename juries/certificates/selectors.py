@@ -100,3 +100,26 @@ def register_list(user, *, state: str = "", query: str = ""):
             Q(number__icontains=query) | Q(holder_birth_name__icontains=query) | Q(holder_usage_name__icontains=query)
         )
     return qs.order_by("-award_date", "-year", "-sequence")
+
+
+@dataclass
+class JobProgress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def cdc_job_progress(job) -> JobProgress:
+    """While the export runs its counts are in the cache (the export is one transaction)."""
+    from django.core.cache import cache
+
+    from juries.certificates.services import cdc_job_progress_key
+
+    if job.state == "running":
+        cached = cache.get(cdc_job_progress_key(job.pk))
+        if cached:
+            return JobProgress(done=cached[0], total=cached[1])
+    return JobProgress(done=job.done, total=job.total)

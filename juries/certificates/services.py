@@ -432,3 +432,129 @@ SNAPSHOT_FIELDS = (
 
 def _copy_snapshot(certificate) -> dict:
     return {name: getattr(certificate, name) for name in SNAPSHOT_FIELDS}
+
+
+# --- CDC export jobs (the board's export, run by a task with a progress bar) ---------------------
+
+
+def cdc_job_progress_key(job_id: int) -> str:
+    return f"certificates:cdc-export-job:{job_id}:progress"
+
+
+def cdc_export_job_create(*, by, certification_code: str = "", since=None):
+    """Record the export asked from the board and queue it; the job page follows it."""
+    from juries.certificates import tasks
+    from juries.certificates.models import CdcExportJob
+
+    policy.require(by, "cdc.export")
+    with transaction.atomic():
+        job = CdcExportJob.objects.create(created_by=by, certification_code=certification_code or "", since=since)
+        audit_record(subject=job, action="cdc.export_job.create", by=by, to_state=job.state)
+        enqueue_on_commit(tasks.cdc_export_run, job.pk)
+    return job
+
+
+def _job_summary(result) -> dict:
+    return {
+        "files": [
+            {
+                "export_id": export.pk,
+                "id_flux": export.id_flux,
+                "certifier": export.certifier.commission.name,
+                "awards": export.certificates.count(),
+            }
+            for export in result.exports
+        ],
+        "exported": sum(export.certificates.count() for export in result.exports),
+        "excluded": [
+            {
+                "number": award.certificate.number,
+                "holder": award.certificate.holder_name,
+                "problems": [str(p) for p in award.problems],
+            }
+            for award in result.excluded
+        ],
+    }
+
+
+def _job_end(job_id: int, *, summary: dict | None = None, error: str = "") -> None:
+    from juries.certificates.models import CdcExportJob
+
+    with transaction.atomic():
+        job = CdcExportJob.objects.select_for_update().get(pk=job_id)
+        from_state = job.state
+        if summary is not None:
+            job.finish()
+            job.summary = summary
+            job.total = job.done = len(summary["excluded"]) + summary["exported"]
+        else:
+            job.fail()
+            job.error = error[:2000]
+        job.finished_at = timezone.now()
+        job.save()
+        audit_record(
+            subject=job,
+            action=f"cdc.export_job.{job.state}",
+            by=job.created_by,
+            from_state=from_state,
+            to_state=job.state,
+        )
+
+
+def _job_may_start(job) -> bool:
+    """Queued; or running for longer than a task may live (its worker died, the task was
+    delivered again): the export is one transaction, so the dead run wrote nothing."""
+    from django.conf import settings
+
+    from juries.certificates.models import CdcExportJobState
+
+    if job.state == CdcExportJobState.QUEUED:
+        return True
+    limit = timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 300) or 300)
+    running = job.state == CdcExportJobState.RUNNING
+    return running and job.started_at is not None and job.started_at < timezone.now() - limit
+
+
+def cdc_export_job_run(*, job_id: int) -> bool:
+    """Run a queued job once (a second delivery of the task finds it started and does nothing).
+
+    The export itself is one transaction, so its progress is invisible in the database until
+    it commits: the progress goes to the cache, which the job page reads while it runs."""
+    from django.core.cache import cache
+
+    from cqp_portal.errors import DomainError
+    from juries.certificates import cdc
+    from juries.certificates.models import CdcExportJob
+
+    with transaction.atomic():
+        job = CdcExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or not _job_may_start(job):
+            return False
+        job.start()
+        job.started_at = timezone.now()
+        job.save()
+
+    key = cdc_job_progress_key(job.pk)
+
+    def progress(done: int, total: int) -> None:
+        cache.set(key, [done, total], timeout=3600)
+
+    try:
+        if job.created_by is None:
+            raise RuleViolation(_("The person who asked for this export no longer has an account."), code="cdc_no_user")
+        result = cdc.cdc_export(
+            by=job.created_by, certification_code=job.certification_code, since=job.since, progress=progress
+        )
+    except DomainError as exc:
+        _job_end(job.pk, error=str(exc.message))
+        cache.delete(key)
+        return False
+    except Exception as exc:  # recorded on the job for the person waiting on the page, then logged
+        logger.exception("CDC export job %s failed", job.pk)
+        error = _("Unexpected error (%(kind)s): the export was not written.") % {"kind": type(exc).__name__}
+        _job_end(job.pk, error=error)
+        cache.delete(key)
+        return False
+    _job_end(job.pk, summary=_job_summary(result))
+    cache.delete(key)
+    return True

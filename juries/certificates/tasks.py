@@ -41,3 +41,8 @@ def certificate_render(certificate_id: int) -> bool:
 @shared_task(name="certificates.sweep_pending", acks_late=True)
 def sweep_pending(older_than_minutes: int = services.PENDING_REQUEUE_MINUTES) -> int:
     return services.certificates_requeue_pending(older_than_minutes=older_than_minutes)
+
+
+@shared_task(name="certificates.cdc_export_run")
+def cdc_export_run(job_id: int) -> bool:
+    return services.cdc_export_job_run(job_id=job_id)

@@ -28,4 +28,6 @@ urlpatterns = [
     path("certificats/cdc/", views.cdc_board, name="cdc_board"),
     path("certificats/cdc/exporter/", views.cdc_export, name="cdc_export"),
     path("certificats/cdc/<int:pk>/", views.cdc_download, name="cdc_download"),
+    path("certificats/cdc/exports/<int:pk>/", views.cdc_job, name="cdc_job"),
+    path("certificats/cdc/exports/<int:pk>/progression/", views.cdc_job_progress, name="cdc_job_progress"),
 ]

@@ -19,7 +19,7 @@ from cqp_portal.decorators import role_required
 from cqp_portal.policy.roles import admin_branch_ids
 from juries.certificates import badges, cdc, selectors, services
 from juries.certificates.forms import BulkRevokeForm, CdcExportForm, ReissueForm, RevokeForm
-from juries.certificates.models import CdcExport, Certificate, CertificateState
+from juries.certificates.models import CdcExport, CdcExportJob, Certificate, CertificateState
 from juries.certificates.ratelimit import hit
 
 # --- public verification ---------------------------------------------------------------------
@@ -315,6 +315,7 @@ def cdc_board(request):
             "pending": pending,
             "ready_count": sum(1 for a in pending if a.exportable),
             "exports": exports,
+            "jobs": policy.scope(request.user, CdcExportJob).filter(created_by=request.user)[:5],
         },
     )
 
@@ -328,22 +329,33 @@ def cdc_export(request):
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("certificates:cdc_board")
-    result = cdc.cdc_export(
+    job = services.cdc_export_job_create(
         by=request.user, certification_code=form.cleaned_data["certification"], since=form.cleaned_data["since"]
     )
-    if result.exports:
-        messages.success(
-            request,
-            _("%(files)s file(s) written, %(awards)s award(s); %(excluded)s left out (see the list).")
-            % {
-                "files": len(result.exports),
-                "awards": sum(e.certificates.count() for e in result.exports),
-                "excluded": len(result.excluded),
-            },
-        )
-    else:
-        messages.error(request, _("No award is ready to export."))
-    return redirect("certificates:cdc_board")
+    return redirect("certificates:cdc_job", pk=job.pk)
+
+
+def _cdc_job(request, pk: int) -> dict:
+    policy.require(request.user, "cdc.export")
+    job = policy.get_visible_or_404(request.user, CdcExportJob, pk=pk)
+    return {"job": job, "progress": selectors.cdc_job_progress(job)}
+
+
+@login_required
+@role_required(Role.BRANCH_ADMIN)
+@never_cache
+@require_GET
+def cdc_job(request, pk: int):
+    return render(request, "certificates/cdc_job.html", _cdc_job(request, pk))
+
+
+@login_required
+@role_required(Role.BRANCH_ADMIN)
+@never_cache
+@require_GET
+def cdc_job_progress(request, pk: int):
+    """The job block alone: the job page polls it until the export is finished."""
+    return render(request, "certificates/includes/cdc_job_progress.html", _cdc_job(request, pk))
 
 
 @login_required

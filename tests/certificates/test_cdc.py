@@ -168,7 +168,7 @@ def test_the_command_filters_by_certification_and_date(mixed, tmp_path):
     assert len(passages(target.read_bytes())) == 2
 
 
-def test_the_board_lists_overdue_awards_first(mixed, client, branch_admin):
+def test_the_board_lists_overdue_awards_first(mixed, client, branch_admin, django_capture_on_commit_callbacks):
     _certification, documents = mixed
     late = next(d for d in documents if d.kind == "certificate" and d.register == "RNCP")
     type(late).objects.filter(pk=late.pk).update(award_date=timezone.localdate() - datetime.timedelta(days=400))
@@ -178,7 +178,8 @@ def test_the_board_lists_overdue_awards_first(mixed, client, branch_admin):
     client.force_login(branch_admin)
     html = client.get("/certificats/cdc/").content.decode()
     assert "En retard" in html and late.number in html
-    response = client.post("/certificats/cdc/exporter/", {"certification": "", "since": ""})
+    with django_capture_on_commit_callbacks(execute=True):  # the export runs as a task after commit
+        response = client.post("/certificats/cdc/exporter/", {"certification": "", "since": ""})
     assert response.status_code == 302
     export = CdcExport.objects.get()
     download = client.get(f"/certificats/cdc/{export.pk}/")

@@ -121,6 +121,7 @@ def test_a_broker_outage_at_commit_leaves_the_award_committed(award, monkeypatch
         raise OperationalError("Error 111 connecting to redis")
 
     monkeypatch.setattr(certificate_render, "delay", down)
+    monkeypatch.setattr(certificate_render, "apply_async", down)  # what enqueue_on_commit calls
     with django_capture_on_commit_callbacks(execute=True):
         [certificate] = services.certificate_issue_for_decision(decision=award)  # no error
     certificate.refresh_from_db()
