@@ -45,6 +45,9 @@ class CandidateViewSet(
         serializer.instance = services.candidate_create(by=self.request.user, **serializer.validated_data)
 
 
+PATH_BLOCK_FIELDS = [f.attname for f in PathBlock._meta.concrete_fields]
+
+
 class PathViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PathSerializer
     filterset_class = filters.PathFilter
@@ -53,7 +56,13 @@ class PathViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_queryset(self):
         qs = Path.objects.prefetch_related(
-            Prefetch("path_blocks", queryset=PathBlock.objects.select_related("block").order_by("block__order"))
+            Prefetch(
+                "path_blocks",
+                # The serializer reads the block's code only: not its description.
+                queryset=PathBlock.objects.select_related("block")
+                .only(*PATH_BLOCK_FIELDS, "block__code", "block__order")
+                .order_by("block__order"),
+            )
         )
         return policy.scope(self.request.user, Path, qs)
 

@@ -16,6 +16,7 @@ from candidates.models import (
 )
 from candidates.services import CANDIDATE_FIELDS
 from cqp_portal.api import VisibleRelatedField
+from cqp_portal.api_fast import FastReadMixin
 
 
 def _plain_choice(choices, help_text):
@@ -37,7 +38,7 @@ class CandidateSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class PathBlockSerializer(serializers.ModelSerializer):
+class PathBlockSerializer(FastReadMixin, serializers.ModelSerializer):
     block_code = serializers.CharField(source="block.code", read_only=True)
 
     class Meta:
@@ -58,7 +59,7 @@ class PathBlockSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PathSerializer(serializers.ModelSerializer):
+class PathSerializer(FastReadMixin, serializers.ModelSerializer):
     """The state is read-only: it moves only through POST /paths/{id}/transitions/{name}/."""
 
     admissibility_deadline = serializers.DateField(read_only=True, allow_null=True)

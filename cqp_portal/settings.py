@@ -242,6 +242,10 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Sessions read from Redis, written through to the database (one query less per request).
+# Only with a shared cache: a per-process cache would keep a logged-out session alive in the
+# other processes.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
 
 # --- Security (production profile when DEBUG is off) ---
 SESSION_COOKIE_HTTPONLY = True

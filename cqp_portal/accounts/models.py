@@ -71,11 +71,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
     @property
+    def role_assignments(self) -> tuple[tuple[str, int | None, int | None, int | None], ...]:
+        """``(role, branch_id, training_provider_id, funder_id)`` of every role held, cached on
+        the instance: one query per request serves the role checks, the navigation and the
+        permission policy (cqp_portal.policy.roles)."""
+        if not hasattr(self, "_role_rows"):
+            rows = self.roles.values_list("role", "branch_id", "training_provider_id", "funder_id") if self.pk else ()
+            self._role_rows = tuple(rows)
+        return self._role_rows
+
+    @property
     def role_set(self) -> set[str]:
-        """Roles held, cached on the instance (one query per request at most)."""
-        if not hasattr(self, "_role_set"):
-            self._role_set = set(self.roles.values_list("role", flat=True)) if self.pk else set()
-        return self._role_set
+        return {row[0] for row in self.role_assignments}
+
+    def forget_roles(self) -> None:
+        """Drop the cached roles (after granting or removing one on this same instance)."""
+        self.__dict__.pop("_role_rows", None)
 
     def has_role(self, role: str) -> bool:
         return role in self.role_set

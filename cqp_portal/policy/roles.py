@@ -1,22 +1,14 @@
-"""Small, cached facts about a user's roles, used by the rule modules."""
+"""Small facts about a user's roles, used by the rule modules. They all come from
+``User.role_assignments``: one query per request, whatever the number of checks."""
 
 from cqp_portal.accounts.models import Role
 
-
-def _cache(user) -> dict:
-    if not hasattr(user, "_policy_cache"):
-        user._policy_cache = {}
-    return user._policy_cache
+_COLUMN = {"branch_id": 1, "training_provider_id": 2, "funder_id": 3}
 
 
 def _scoped_ids(user, role: str, field: str) -> frozenset[int]:
-    cache = _cache(user)
-    key = (role, field)
-    if key not in cache:
-        cache[key] = frozenset(
-            user.roles.filter(role=role).exclude(**{f"{field}__isnull": True}).values_list(field, flat=True)
-        )
-    return cache[key]
+    column = _COLUMN[field]
+    return frozenset(row[column] for row in user.role_assignments if row[0] == role and row[column] is not None)
 
 
 def admin_branch_ids(user) -> frozenset[int]:

@@ -31,6 +31,5 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
 def with_role(role: str, user: User | None = None, **scope) -> User:
     user = user or UserFactory()
     RoleAssignment.objects.create(user=user, role=role, **scope)
-    if hasattr(user, "_role_set"):
-        del user._role_set
+    user.forget_roles()
     return user

@@ -62,9 +62,10 @@ def test_the_workspace_query_count_does_not_grow_with_the_lines(
 ):
     FundingLineFactory.create_batch(count, path=path, funder=opco_funder, state=FundingState.SUBMITTED)
     client = client_for(funder_officer)
-    # session, user, roles (workspace decorator), funder / branch / provider ids (policy scope),
-    # the lines with path, candidate, certification and funder joined, the officer's funders.
-    with django_assert_num_queries(8):
+    # session, user, roles (workspace decorator and the funder / branch / provider ids of the
+    # policy scope: one query), the lines with path, candidate, certification and funder
+    # joined, the officer's funders.
+    with django_assert_num_queries(5):
         response = client.get(reverse("financing:funder_workspace"))
     assert len(response.context["lines"]) == count
 

@@ -165,13 +165,13 @@ def bulk_paths(version, number: int):
 
 def test_fixed_number_of_queries(client, branch_admin, dataset, version, django_assert_num_queries):
     client.force_login(branch_admin)
-    # session, user, the user's roles (workspace check), admin branches, certifications,
-    # paths per route, paths per state, outcomes, block decisions, assessments,
-    # median time to award, funding by scheme: 12, with 13 paths or with 313.
-    with django_assert_num_queries(12):
+    # session, user, the user's roles (workspace check and admin branches, one query),
+    # certifications, paths per route, paths per state, outcomes, block decisions,
+    # assessments, median time to award, funding by scheme: 11, with 13 paths or with 313.
+    with django_assert_num_queries(11):
         assert client.get(URL).status_code == 200
     bulk_paths(version, 300)
     client.force_login(branch_admin)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(URL)
     assert {row["key"]: row["count"] for row in response.context["states"]}["awarded"] > 20
