@@ -26,11 +26,11 @@ def hit(request, scope: str = "verify") -> bool:
     limit, period = verify_rate()
     window = int(time.time() // period)
     key = f"ratelimit:{scope}:{client_ip(request)}:{window}"
-    if cache.add(key, 1, timeout=period + 1):
-        return True
+    # incr first: two cache round trips in the common case (the counter exists), not three.
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 1)
-        return True
+    except ValueError:  # first request of the window (or the counter just expired)
+        if cache.add(key, 1, timeout=period + 1):
+            return True
+        count = cache.incr(key)  # another request created it in between
     return count <= limit

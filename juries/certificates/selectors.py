@@ -10,12 +10,16 @@ from juries.certificates.models import Certificate, CertificateState
 
 def certificate_by_code(code: str) -> Certificate | None:
     """The public lookup. Only the code: no other way to enumerate certificates."""
-    return (
-        Certificate.objects.select_related("block", "superseded_by")
-        .prefetch_related("blocks")
-        .filter(verification_code=code)
-        .first()
-    )
+    # get() on the unique code: no ORDER BY (first() would order by Meta.ordering, and
+    # Django hashes every selected column to build it: measurable on a public hot page).
+    try:
+        return (
+            Certificate.objects.select_related("block", "superseded_by")
+            .prefetch_related("blocks")
+            .get(verification_code=code)
+        )
+    except Certificate.DoesNotExist:
+        return None
 
 
 @dataclass
