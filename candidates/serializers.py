@@ -39,6 +39,8 @@ class CandidateSerializer(serializers.ModelSerializer):
 
 
 class PathBlockSerializer(FastReadMixin, serializers.ModelSerializer):
+    """One block of a path: its plan after positioning, the ledger row holding it, the trainer and hours."""
+
     block_code = serializers.CharField(source="block.code", read_only=True)
 
     class Meta:
