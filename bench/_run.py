@@ -219,7 +219,14 @@ def main() -> int:
                 r["ms_ratio_to_baseline_p50"] = r["ms_per_pdf"] / baseline["single_p50_ms"]
                 emit({"kind": "pdf", **{k: round(v, 2) if isinstance(v, float) else v for k, v in r.items()}})
             opt, naive = [r for r in RESULTS if r["kind"] == "pdf"][-2:]
-            emit({"kind": "pdf_ratio", "optimized_over_naive": round(opt["ms_per_pdf"] / naive["ms_per_pdf"], 3)})
+            emit(
+                {
+                    "kind": "pdf_ratio",
+                    "optimized_over_naive": round(opt["ms_per_pdf"] / naive["ms_per_pdf"], 3),
+                    # The two modes run one after the other: CPU time does not follow the load.
+                    "cpu_optimized_over_naive": round(opt["cpu_ms_per_pdf"] / naive["cpu_ms_per_pdf"], 3),
+                }
+            )
         # The certificates app is optional (it may not be installed in this tree yet).
         if (ROOT / "juries" / "certificates" / "management" / "commands" / "export_cdc.py").exists():
             log("end-to-end: issue the certificates of the issuing session with 2 Celery workers")
@@ -272,10 +279,12 @@ def print_table(quick: bool) -> None:
                   f"  {'equal' if r['equal'] else 'DIFFERENT'} (HTTP {r['status']})")  # fmt: skip
         elif r["kind"] == "pdf":
             print(
-                f"PDF {r['mode']:<10} {r['ms_per_pdf']:.0f} ms/PDF over {r['count']}, RSS +{r['rss_growth_mb']:.1f} MB"
+                f"PDF {r['mode']:<10} {r['ms_per_pdf']:.0f} ms/PDF ({r['cpu_ms_per_pdf']:.0f} ms CPU)"
+                f" over {r['count']}, RSS +{r['rss_growth_mb']:.1f} MB"
             )
         elif r["kind"] == "pdf_ratio":
-            print(f"PDF optimised / naive = {r['optimized_over_naive']:.2f} (target ≤ 0.5)")
+            print(f"PDF optimised / naive = {r['optimized_over_naive']:.2f} wall,"
+                  f" {r['cpu_optimized_over_naive']:.2f} CPU (target ≤ 0.5)")  # fmt: skip
         elif r["kind"] == "issue_session":
             print(f"session of {r['dossiers']} dossiers: {r['issued']}/{r['certificates']} issued in {r['seconds']} s"
                   f" ({r['per_second']}/s; target ≤ 60 s for 500)")  # fmt: skip

@@ -27,5 +27,28 @@ def audit_record(
     )
 
 
+def audit_record_many(*, subjects, action: str, by=None, to_state: str = "", batch_size: int = 500) -> None:
+    """The rows ``audit_record`` would write for each subject (same model), in bulk INSERTs:
+    for batches (a jury session's 500 certificates), inside the service's transaction."""
+    subjects = list(subjects)
+    if not subjects:
+        return
+    actor = by if getattr(by, "is_authenticated", False) else None
+    content_type = ContentType.objects.get_for_model(subjects[0])
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                content_type=content_type,
+                object_id=str(subject.pk),
+                action=action,
+                to_state=to_state or "",
+                actor=actor,
+            )
+            for subject in subjects
+        ],
+        batch_size=batch_size,
+    )
+
+
 def audit_trail(subject):
     return AuditEntry.objects.for_object(subject).select_related("actor")

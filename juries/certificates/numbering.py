@@ -36,19 +36,31 @@ def format_number(certification, year: int, sequence: int) -> str:
     return f"{prefix}-{short_code(certification)}-{year}-{sequence:06d}"
 
 
-def allocate_number(*, certification, year: int) -> tuple[int, str]:
-    """Next (sequence, number) for ``certification`` in ``year``. Must run inside the
-    transaction that saves the certificate: the counter row stays locked until it commits."""
+def allocate_numbers(*, certification, year: int, count: int) -> list[tuple[int, str]]:
+    """The next ``count`` (sequence, number) pairs for ``certification`` in ``year``, in order,
+    taken in one locked step (a session of 500 awards locks the counter once, not 500 times).
+    Must run inside the transaction that saves the certificates: the counter row stays locked
+    until it commits, and a rollback gives every number back."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("allocate_number must run inside the issuing transaction")
+        raise RuntimeError("allocate_numbers must run inside the issuing transaction")
+    if count < 1:
+        return []
     # INSERT ... ON CONFLICT DO NOTHING: two first issues of the year do not collide.
     CertificateCounter.objects.bulk_create(
         [CertificateCounter(certification=certification, year=year, last=0)], ignore_conflicts=True
     )
     counter = CertificateCounter.objects.select_for_update().get(certification=certification, year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return counter.last, format_number(certification, year, counter.last)
+    return [(sequence, format_number(certification, year, sequence)) for sequence in range(first, counter.last + 1)]
+
+
+def allocate_number(*, certification, year: int) -> tuple[int, str]:
+    """Next (sequence, number) for ``certification`` in ``year`` (see ``allocate_numbers``)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("allocate_number must run inside the issuing transaction")
+    return allocate_numbers(certification=certification, year=year, count=1)[0]
 
 
 def new_verification_code() -> str:

@@ -4,27 +4,30 @@ after commit."""
 
 import hashlib
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from cqp_portal import policy
-from cqp_portal.audit.services import audit_record
+from cqp_portal.audit.services import audit_record, audit_record_many
 from cqp_portal.errors import Conflict, RuleViolation
 from cqp_portal.tasks import enqueue_on_commit
 from juries.certificates.models import Certificate, CertificateKind, CertificateState, pdf_upload_to
-from juries.certificates.numbering import allocate_number, new_verification_code
+from juries.certificates.numbering import allocate_numbers, new_verification_code
 
 logger = logging.getLogger(__name__)
 
 # A certificate still pending this long after being queued is queued again by the sweeper.
 PENDING_REQUEUE_MINUTES = 5
+# Rows per INSERT when a session's certificates are written in bulk.
+BULK_BATCH = 500
 
 
 # --- issuing -------------------------------------------------------------------------------
@@ -69,10 +72,10 @@ def _certifier_name(certification) -> str:
     return certification.certifier_names or "CPNE"
 
 
-def _snapshot(*, path, certification, session) -> dict:
+def _snapshot(*, path, certification, session, signatory: tuple[str, str] | None = None) -> dict:
     candidate = path.candidate
     registration = certification.registration_or_none
-    signatory_name, signatory_title = _signatory(session)
+    signatory_name, signatory_title = signatory if signatory is not None else _signatory(session)
     return {
         "holder_birth_name": candidate.birth_name,
         "holder_usage_name": candidate.usage_name,
@@ -98,16 +101,31 @@ def _snapshot(*, path, certification, session) -> dict:
 
 
 def _create_certificate(*, kind, path, certification, decision, block, blocks, award_date, snapshot, by, **extra):
-    sequence, number = allocate_number(certification=certification, year=award_date.year)
-    certificate = Certificate.objects.create(
+    """One new document (a re-issue): numbered, saved, audited and queued like a batch of one."""
+    certificate = _new_certificate(
+        kind=kind,
+        path=path,
+        certification=certification,
+        decision=decision,
+        block=block,
+        award_date=award_date,
+        snapshot=snapshot,
+        by=by,
+        **extra,
+    )
+    _save_new_certificates([(certificate, blocks)], by=by)
+    return certificate
+
+
+def _new_certificate(*, kind, path, certification, decision, block, award_date, snapshot, by, **extra) -> Certificate:
+    """An unsaved certificate; ``_save_new_certificates`` numbers and inserts it."""
+    return Certificate(
         kind=kind,
         path=path,
         certification=certification,
         decision=decision,
         block=block,
         year=award_date.year,
-        sequence=sequence,
-        number=number,
         verification_code=new_verification_code(),
         award_date=award_date,
         queued_at=timezone.now(),
@@ -115,10 +133,38 @@ def _create_certificate(*, kind, path, certification, decision, block, blocks, a
         **snapshot,
         **extra,
     )
-    certificate.blocks.set(blocks)
-    audit_record(subject=certificate, action="certificate.create", by=by, to_state=CertificateState.PENDING)
-    _enqueue_render(certificate.pk)
-    return certificate
+
+
+def _save_new_certificates(new: list[tuple[Certificate, list]], *, by) -> None:
+    """Number, insert, audit and queue new certificates in bulk, in the caller's transaction.
+
+    Numbers are taken per series (certification, year) in one locked block, in the order of
+    ``new``: consecutive, gapless and in issuing order, as one at a time would give them. The
+    counters are locked in a fixed order, so two batches never wait on each other in a cycle."""
+    if not new:
+        return
+    series: dict[tuple[int, int], list[Certificate]] = defaultdict(list)
+    for certificate, _blocks in new:
+        series[(certificate.certification_id, certificate.year)].append(certificate)
+    for (_certification_id, year), certificates in sorted(series.items(), key=lambda item: item[0]):
+        numbers = allocate_numbers(certification=certificates[0].certification, year=year, count=len(certificates))
+        for certificate, (sequence, number) in zip(certificates, numbers, strict=True):
+            certificate.sequence, certificate.number = sequence, number
+    Certificate.objects.bulk_create([certificate for certificate, _blocks in new], batch_size=BULK_BATCH)
+    through = Certificate.blocks.through
+    through.objects.bulk_create(
+        [through(certificate_id=c.pk, skillblock_id=block.pk) for c, blocks in new for block in blocks],
+        batch_size=BULK_BATCH,
+    )
+    audit_record_many(
+        subjects=[certificate for certificate, _blocks in new],
+        action="certificate.create",
+        by=by,
+        to_state=CertificateState.PENDING,
+        batch_size=BULK_BATCH,
+    )
+    for certificate, _blocks in new:
+        _enqueue_render(certificate.pk)
 
 
 def _enqueue_render(certificate_id: int) -> None:
@@ -134,13 +180,13 @@ def _slot(kind: str, block_id) -> tuple:
     return ("main", None) if kind != CertificateKind.BLOCK_ATTESTATION else (kind, block_id)
 
 
-@transaction.atomic
-def certificate_issue_for_decision(*, decision, by=None) -> list[Certificate]:
-    """The documents a final decision gives right to, created once (calling it again creates
-    nothing). Called by the jury service that sets the award date, which checked who may."""
-    Decision, DecisionState, _o = _decision_models()
-    # The lock serialises two issues of the same decision (double click, retried task).
-    decision = (
+def _decisions_for_issue():
+    """Current final decisions, locked (a double click or a retried task waits, then finds the
+    documents made), with everything the documents show in the same query or one per relation."""
+    from juries.models import BlockDecision
+
+    Decision, _s, _o = _decision_models()
+    return (
         Decision.objects.select_for_update(of=("self",))
         .select_related(
             "dossier__session__ratified_by",
@@ -148,76 +194,117 @@ def certificate_issue_for_decision(*, decision, by=None) -> list[Certificate]:
             "dossier__path__certification__commission",
             "dossier__path__certification__registration",
         )
-        .get(pk=decision.pk)
+        .prefetch_related(
+            Prefetch(
+                "block_decisions",
+                queryset=BlockDecision.objects.select_related("block").order_by("block__order", "block_id"),
+            ),
+            "dossier__path__certification__branches",
+        )
     )
-    session, path = decision.dossier.session, decision.dossier.path
-    if decision.state != DecisionState.FINAL or not decision.is_current:
-        raise RuleViolation(
-            _("Certificates are issued from the current final decision only."), code="decision_not_final"
-        )
-    if session.award_date is None:
-        raise RuleViolation(
-            _("Certificates are issued once the award date is set (close or ratification)."), code="no_award_date"
-        )
-    block_decisions = list(decision.block_decisions.select_related("block").order_by("block__order", "block_id"))
-    wanted = _wanted_documents(decision, block_decisions)
-    live = {(c.kind, c.block_id): c for c in Certificate.objects.filter(decision=decision).exclude(state="revoked")}
+
+
+def _issue(decisions: list, *, by) -> list[Certificate]:
+    """The documents the locked ``decisions`` (one session) give right to; those already made
+    are returned as they are. Documents of a superseded decision are revoked and replaced."""
+    if not decisions:
+        return []
+    decision_ids = [d.pk for d in decisions]
+    live: dict[int, dict] = defaultdict(dict)
+    for c in Certificate.objects.filter(decision_id__in=decision_ids).exclude(state=CertificateState.REVOKED):
+        live[c.decision_id][(c.kind, c.block_id)] = c
     # A corrected decision replaces the documents of the one it supersedes (new numbers).
-    previous = {}
-    if decision.supersedes_id:
-        previous = {
-            _slot(c.kind, c.block_id): c
-            for c in Certificate.objects.select_for_update()
-            .filter(decision_id=decision.supersedes_id)
-            .exclude(state="revoked")
-        }
-    certification = path.certification
-    snapshot = _snapshot(path=path, certification=certification, session=session) if wanted else {}
-    result = []
-    for kind, block, blocks in wanted:
-        key = (kind, block.pk if block else None)
-        if key in live:
-            result.append(live[key])
-            continue
-        old = previous.pop(_slot(*key), None)
-        extra = {}
-        if old is not None:
-            _revoke_locked(old, by=by, reason=_("Replaced after a correction of the jury decision."))
-            extra = {"supersedes": old, "award_ref": old.award_ref}
-        result.append(
-            _create_certificate(
+    previous: dict[int, dict] = defaultdict(dict)
+    superseded = [d.supersedes_id for d in decisions if d.supersedes_id]
+    if superseded:
+        for c in (
+            Certificate.objects.select_for_update()
+            .filter(decision_id__in=superseded)
+            .exclude(state=CertificateState.REVOKED)
+            .order_by("pk")
+        ):
+            previous[c.decision_id][_slot(c.kind, c.block_id)] = c
+    session = decisions[0].dossier.session
+    signatory = _signatory(session)
+    result, new = [], []
+    for decision in decisions:
+        path = decision.dossier.path
+        certification = path.certification
+        wanted = _wanted_documents(decision, list(decision.block_decisions.all()))
+        snapshot = (
+            _snapshot(path=path, certification=certification, session=session, signatory=signatory) if wanted else {}
+        )
+        replaced = previous.pop(decision.supersedes_id, {}) if decision.supersedes_id else {}
+        for kind, block, blocks in wanted:
+            key = (kind, block.pk if block else None)
+            if key in live[decision.pk]:
+                result.append(live[decision.pk][key])
+                continue
+            old = replaced.pop(_slot(*key), None)
+            extra = {}
+            if old is not None:
+                _revoke_locked(old, by=by, reason=_("Replaced after a correction of the jury decision."))
+                extra = {"supersedes": old, "award_ref": old.award_ref}
+            certificate = _new_certificate(
                 kind=kind,
                 path=path,
                 certification=certification,
                 decision=decision,
                 block=block,
-                blocks=blocks,
                 award_date=session.award_date,
                 snapshot=snapshot,
                 by=by,
                 **extra,
             )
-        )
-    # Documents of the old decision the new one no longer gives right to (e.g. TOTAL → PARTIAL).
-    for old in previous.values():
-        _revoke_locked(old, by=by, reason=_("Withdrawn after a correction of the jury decision."))
+            new.append((certificate, blocks))
+            result.append(certificate)
+        # Documents of the old decision the new one no longer gives right to (e.g. TOTAL → PARTIAL).
+        for old in replaced.values():
+            _revoke_locked(old, by=by, reason=_("Withdrawn after a correction of the jury decision."))
+    _save_new_certificates(new, by=by)
     return result
+
+
+def _check_issuable(decision) -> None:
+    _d, DecisionState, _o = _decision_models()
+    if decision.state != DecisionState.FINAL or not decision.is_current:
+        raise RuleViolation(
+            _("Certificates are issued from the current final decision only."), code="decision_not_final"
+        )
+    if decision.dossier.session.award_date is None:
+        raise RuleViolation(
+            _("Certificates are issued once the award date is set (close or ratification)."), code="no_award_date"
+        )
+
+
+@transaction.atomic
+def certificate_issue_for_decision(*, decision, by=None) -> list[Certificate]:
+    """The documents a final decision gives right to, created once (calling it again creates
+    nothing). Called by the jury service that sets the award date, which checked who may."""
+    decision = _decisions_for_issue().get(pk=decision.pk)
+    _check_issuable(decision)
+    return _issue([decision], by=by)
 
 
 @transaction.atomic
 def certificates_issue_for_session(*, session, by=None) -> list[Certificate]:
     """Issue for every current final decision of the session (the hook of the jury service
-    that sets ``award_date``). Idempotent."""
-    Decision, DecisionState, _o = _decision_models()
+    that sets ``award_date``). Idempotent. One batch: the decisions are locked in one query,
+    each certification's numbers taken in one locked block, rows and audit entries inserted
+    in bulk, and the render tasks queued when the transaction commits."""
+    _D, DecisionState, _o = _decision_models()
     if session.award_date is None:
         raise RuleViolation(
             _("Certificates are issued once the award date is set (close or ratification)."), code="no_award_date"
         )
-    decisions = Decision.objects.filter(dossier__session=session, state=DecisionState.FINAL, is_current=True)
-    issued = []
-    for decision in decisions.order_by("dossier_id", "pk"):
-        issued.extend(certificate_issue_for_decision(decision=decision, by=by))
-    return issued
+    decisions = list(
+        _decisions_for_issue()
+        .filter(dossier__session=session, state=DecisionState.FINAL, is_current=True)
+        .order_by("dossier_id", "pk")
+    )
+    for decision in decisions:
+        _check_issuable(decision)
+    return _issue(decisions, by=by)
 
 
 # --- rendering (called by the Celery task) -----------------------------------------------------

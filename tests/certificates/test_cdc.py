@@ -51,7 +51,7 @@ def test_the_export_is_valid_and_has_only_the_eligible_awards(mixed):
     certification, documents = mixed
     result = cdc.cdc_export()
     [export] = result.exports
-    xml = result.contents[export.pk]
+    xml = result.content(export)
     assert cdc.validation_errors(xml) == []
     assert cdc.schema().validate(etree.fromstring(xml))
     full = [d for d in documents if d.kind == "certificate" and d.register == "RNCP"]
@@ -68,7 +68,7 @@ def test_the_export_is_valid_and_has_only_the_eligible_awards(mixed):
 
 def test_identity_and_access_route_are_mapped(mixed):
     result = cdc.cdc_export()
-    xml = result.contents[result.exports[0].pk]
+    xml = result.content(result.exports[0])
     by_name = {p.findtext(".//c:nomNaissance", namespaces=NS): p for p in passages(xml)}
     lea = by_name["Martin"]
     assert lea.findtext(".//c:prenom1", namespaces=NS) == "Léa"
@@ -120,7 +120,7 @@ def test_a_cpf_funded_path_is_sent_with_its_cpf_file(mixed):
         start_date=datetime.date(2026, 1, 5),
     )
     result = cdc.cdc_export()
-    xml = result.contents[result.exports[0].pk]
+    xml = result.content(result.exports[0])
     [dossier] = etree.fromstring(xml).findall(".//c:dossierFormation", NS)
     assert dossier.findtext("c:idDossier", namespaces=NS) == "ABC1234567890"
     assert cdc.validation_errors(xml) == []
@@ -133,21 +133,23 @@ def test_idtechnique_is_stable_across_a_reissue(mixed, branch_admin, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         new = services.certificate_reissue(certificate=old, by=branch_admin, reason="Prénom corrigé")
     second = cdc.cdc_export()
-    [passage] = passages(second.contents[second.exports[0].pk])
+    [passage] = passages(second.content(second.exports[0]))
     assert passage.findtext("c:idTechnique", namespaces=NS) == old.award_ref.hex == new.award_ref.hex
     assert first.exports[0].id_flux != second.exports[0].id_flux
 
 
 def test_an_invalid_flux_is_never_written(mixed, monkeypatch):
-    real = cdc.build_flux
+    real = cdc._passage
 
-    def broken(*args, **kwargs):
-        return real(*args, **kwargs).replace(b"PAR_ADMISSION", b"PAR_PISTON")
+    def broken(out, award, *args, **kwargs):
+        real(out, award, *args, **kwargs)
+        out.lines[:] = [line.replace("PAR_ADMISSION", "PAR_PISTON") for line in out.lines]
 
-    monkeypatch.setattr(cdc, "build_flux", broken)
+    monkeypatch.setattr(cdc, "_passage", broken)
     with pytest.raises(RuleViolation) as excinfo:
         cdc.cdc_export()
     assert excinfo.value.code == "cdc_invalid"
+    assert "PAR_PISTON" in excinfo.value.details[0] and excinfo.value.details[0].startswith("line ")
     assert not CdcExport.objects.exists()
 
 

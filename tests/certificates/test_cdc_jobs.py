@@ -70,9 +70,9 @@ def test_the_job_page_shows_the_progress_while_the_export_runs(
     """The export is one transaction: its progress is read from the cache while it runs."""
     monkeypatch.setattr(cdc, "PROGRESS_EVERY", 1)
     reported, seen = [], []
-    real_build = cdc.build_flux
+    real_write = cdc.write_flux
 
-    def build(*args, on_award=None, **kwargs):
+    def write(*args, on_award=None, **kwargs):
         def step():
             on_award()
             reported.append(True)
@@ -80,9 +80,9 @@ def test_the_job_page_shows_the_progress_while_the_export_runs(
                 job = CdcExportJob.objects.get()
                 seen.append(client.get(reverse("certificates:cdc_job_progress", kwargs={"pk": job.pk})))
 
-        return real_build(*args, on_award=step, **kwargs)
+        return real_write(*args, on_award=step, **kwargs)
 
-    monkeypatch.setattr(cdc, "build_flux", build)
+    monkeypatch.setattr(cdc, "write_flux", write)
     client.force_login(branch_admin)
     post_export(client, django_capture_on_commit_callbacks)
     [fragment] = seen
@@ -129,7 +129,7 @@ def test_a_failed_export_is_recorded_on_the_job_and_writes_nothing(
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    monkeypatch.setattr(cdc, "validation_errors", lambda xml: ["line 1: broken"])
+    monkeypatch.setattr(cdc, "validation_errors", lambda source: ["line 1: broken"])
     client.force_login(branch_admin)
     response = post_export(client, django_capture_on_commit_callbacks)
     job = CdcExportJob.objects.get()

@@ -2,6 +2,7 @@ import io
 import re
 
 import pytest
+import segno
 from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
@@ -96,18 +97,46 @@ def test_weasyprint_fetches_nothing_outside_the_static_files(monkeypatch):
     html = """<html><body>
       <img src="http://example.org/x.png"><img src="https://example.org/y.png">
       <img src="file:///etc/passwd"><img src="../../../../../../etc/hosts">
-      <img src="data:image/png;base64,iVBORw0KGgo=">
+      <img src="data:image/svg+xml;base64,PHN2Zy8+"><img src="data:text/html,<b>x</b>">
+      <img src="data:image/png;base64,R0lGODlhAQABAAAAACw=">
       <link rel="stylesheet" href="http://example.org/evil.css">
       <p style="background: url('file:///etc/hostname')">x</p>
     </body></html>"""
     content = pdf.render_html(html, fetcher=fetcher)
     assert content.startswith(b"%PDF")
-    assert fetcher.served == []
+    assert list(fetcher.served) == []
     refused = " ".join(fetcher.refused)
-    for url in ("http://example.org/x.png", "https://example.org/y.png", "file:///etc/passwd", "data:image/png"):
+    for url in ("http://example.org/x.png", "https://example.org/y.png", "file:///etc/passwd", "data:image/svg+xml"):
         assert url in refused
+    assert "data:text/html" in refused
+    assert "data:image/png;base64,R0lGOD" in refused  # a GIF calling itself PNG
     assert "file:///etc/hosts" in refused  # a relative climb out of static/ too
     assert b"root:" not in content
+
+
+def test_the_qr_code_in_the_pdf_is_the_verification_url(issued):
+    """The QR is an inline PNG (cheaper to lay out than an SVG path): its modules, read back
+    from the PDF, are exactly segno's QR code of the verification URL."""
+    with default_storage.open(issued.pdf.name, "rb") as handle:
+        [image] = PdfReader(io.BytesIO(handle.read())).pages[0].images
+    picture = image.image.convert("L")
+    expected = segno.make(issued.verification_url, error="m").matrix
+    size = len(expected)
+    assert picture.size == (size * pdf.QR_MODULE_PX, size * pdf.QR_MODULE_PX)
+    half = pdf.QR_MODULE_PX // 2
+    read = [
+        [picture.getpixel((x * pdf.QR_MODULE_PX + half, y * pdf.QR_MODULE_PX + half)) < 128 for x in range(size)]
+        for y in range(size)
+    ]
+    assert read == [[bool(module) for module in row] for row in expected]
+
+
+def test_an_inline_png_is_served_from_the_url_itself():
+    fetcher = pdf.StaticOnlyFetcher()
+    uri = pdf.qr_png_data_uri("https://cqp.example.org/verify/abc/")
+    assert fetcher.fetch(uri).read().startswith(pdf.PNG_SIGNATURE)
+    with pytest.raises(ValueError):
+        fetcher.fetch(pdf.INLINE_PNG_PREFIX + "A" * (pdf.INLINE_PNG_MAX_BYTES * 2))  # too big to be a QR code
 
 
 def test_the_fetcher_serves_static_files_only():
