@@ -149,6 +149,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EVIDENCE_MAX_BYTES = env.get_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # GDPR storage limitation (art. 5.1.e): evidence files are erased this long after the path
 # reached a final state; candidates without activity for this long are anonymised.
+# Branch statistics aggregate every path of the branches (0.4–0.9 s at national volume,
+# bench/RESULTS.md): computed once per scope, period and language, then served from the cache
+# for this many seconds (0: computed on every request, the default with DEBUG).
+STATISTICS_CACHE_SECONDS = env.get_int("STATISTICS_CACHE_SECONDS", 0 if DEBUG else 300)
 EVIDENCE_RETENTION_DAYS = env.get_int("EVIDENCE_RETENTION_DAYS", 2 * 365, minimum=1)
 INACTIVE_CANDIDATE_RETENTION_DAYS = env.get_int("INACTIVE_CANDIDATE_RETENTION_DAYS", 3 * 365, minimum=1)
 

@@ -3,12 +3,21 @@
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from candidates.models import AcquiredBlock, AssessmentOutcome, BlockAssessment, BlockPlan, Evidence, PathState
+from candidates.models import (
+    AcquiredBlock,
+    AssessmentOutcome,
+    BlockAssessment,
+    BlockPlan,
+    Evidence,
+    PathBlock,
+    PathState,
+)
 from certifications.models import SkillBlock
 from juries.models import (
     BlockDecision,
@@ -117,7 +126,7 @@ def exclusions(session, dossiers=None, members=None) -> dict[int, dict[int, str]
     """For each dossier, the members who may not decide on it and why: the candidate's
     evaluator, workplace tutor or trainer, an assessor of the path, or a declared link."""
     members = list(members if members is not None else session.members.all())
-    member_by_user = {m.user_id: m for m in members}
+    member_by_user = {m.user_id: m.pk for m in members}
     if dossiers is None:
         dossiers = list(
             session.dossiers.select_related("path").prefetch_related(
@@ -125,26 +134,49 @@ def exclusions(session, dossiers=None, members=None) -> dict[int, dict[int, str]
                 "path__path_blocks",
             )
         )
+    links = session_links(session)
+    why = exclusion_reasons()
+    result: dict[int, dict[int, str]] = {}
+    for dossier in dossiers:
+        path = dossier.path
+        roles = [(path.evaluator_id, why["evaluator"]), (path.workplace_tutor_id, why["tutor"])]
+        roles += [(a.evaluator_id, why["assessor"]) for a in path.assessments.all()]
+        roles += [(getattr(pb, "trainer_id", None), why["trainer"]) for pb in path.path_blocks.all()]
+        result[dossier.pk] = excluded_members(member_by_user, roles, links.get(path.candidate_id, []))
+    return result
+
+
+def session_links(session) -> dict[int, list[tuple[int, str]]]:
+    """The members' declared links, per candidate: (member id, kind)."""
     links = defaultdict(list)
     for member_id, candidate_id, kind in MemberLink.objects.filter(member__session=session).values_list(
         "member_id", "candidate_id", "kind"
     ):
         links[candidate_id].append((member_id, kind))
-    result: dict[int, dict[int, str]] = {}
-    for dossier in dossiers:
-        path = dossier.path
-        excluded: dict[int, str] = {}
-        roles = [(path.evaluator_id, _("evaluator of the candidate")), (path.workplace_tutor_id, _("workplace tutor"))]
-        roles += [(a.evaluator_id, _("assessor of the candidate")) for a in path.assessments.all()]
-        roles += [(getattr(pb, "trainer_id", None), _("trainer of the candidate")) for pb in path.path_blocks.all()]
-        for user_id, why in roles:
-            member = member_by_user.get(user_id)
-            if member is not None:
-                excluded.setdefault(member.pk, why)
-        for member_id, kind in links.get(path.candidate_id, []):
-            excluded.setdefault(member_id, _("declared link: %(kind)s") % {"kind": kind})
-        result[dossier.pk] = excluded
-    return result
+    return links
+
+
+def exclusion_reasons() -> dict[str, str]:
+    # Translated once per page, not once per dossier.
+    return {
+        "evaluator": _("evaluator of the candidate"),
+        "tutor": _("workplace tutor"),
+        "assessor": _("assessor of the candidate"),
+        "trainer": _("trainer of the candidate"),
+    }
+
+
+def excluded_members(member_by_user: dict, roles, links) -> dict[int, str]:
+    """Members (by id) who may not decide on one dossier: ``roles`` are (user id, why) of the
+    people around the candidate, ``links`` the (member id, kind) declared for the candidate."""
+    excluded: dict[int, str] = {}
+    for user_id, why in roles:
+        member_id = member_by_user.get(user_id)
+        if member_id is not None:
+            excluded.setdefault(member_id, why)
+    for member_id, kind in links:
+        excluded.setdefault(member_id, _("declared link: %(kind)s") % {"kind": kind})
+    return excluded
 
 
 # --- the deliberation grid ---------------------------------------------------------------
@@ -159,12 +191,16 @@ class GridCell:
 
     @property
     def proposed(self) -> bool | None:
-        """The value the input shows: the jury's, else the evaluators' proposal."""
-        if self.block_decision is not None and self.block_decision.validated is not None:
-            return self.block_decision.validated
-        if self.divergent or self.evaluator_outcome is None:
-            return None
-        return self.evaluator_outcome == AssessmentOutcome.ACQUIRED
+        return proposed_value(self.block_decision, self.evaluator_outcome, self.divergent)
+
+
+def proposed_value(block_decision, evaluator_outcome: str | None, divergent: bool) -> bool | None:
+    """The value a block's input shows: the jury's, else the evaluators' proposal."""
+    if block_decision is not None and block_decision.validated is not None:
+        return block_decision.validated
+    if divergent or evaluator_outcome is None:
+        return None
+    return evaluator_outcome == AssessmentOutcome.ACQUIRED
 
 
 @dataclass
@@ -248,6 +284,175 @@ def deliberation_grid(session) -> list[GridTable]:
             )
         undecided = decision is None or any(not bd.is_decided for bd in block_decisions.values())
         table.rows.append(GridRow(dossier, decision, cells, excluded.get(dossier.pk, {}), undecided))
+    return list(tables.values())
+
+
+# --- the grid page: the same grid as plain values --------------------------------------------
+# 200 dossiers × 6 blocks are ~5,000 rows; as model instances (deliberation_grid above, which
+# the minutes and the close checks use) they cost more than the whole page may
+# (issue 11: ≤ 120 ms). The page only shows values, so it reads tuples.
+
+
+class GridBlock(NamedTuple):
+    pk: int
+    code: str
+    title: str
+    mandatory: bool
+
+
+class GridBlockDecision(NamedTuple):
+    held: bool
+    validated: bool | None
+    reasons: str
+
+
+class GridDecision(NamedTuple):
+    pk: int
+    state: str
+    row_version: int
+    reasons: str
+    recommendations: str
+    outcome: str
+
+
+class GridPageCell(NamedTuple):
+    block: GridBlock
+    block_decision: GridBlockDecision | None
+    evaluator_outcome: str | None
+    divergent: bool
+
+    @property
+    def proposed(self) -> bool | None:
+        return proposed_value(self.block_decision, self.evaluator_outcome, self.divergent)
+
+
+class GridLine(NamedTuple):
+    """One row of the grid page. Tuples all the way down: the row is its own cache key
+    (juries/templatetags/jury_grid.py)."""
+
+    dossier_id: int
+    name: str
+    decision: GridDecision | None
+    cells: tuple[GridPageCell, ...]
+    excluded: tuple[tuple[int, str], ...]  # (member id, why), in exclusions() order
+
+
+@dataclass
+class GridPageTable:
+    version_id: int
+    title: str
+    number: int
+    blocks: list[GridBlock]
+    rows: list[GridLine] = field(default_factory=list)
+
+
+def grid_page(session) -> list[GridPageTable]:
+    """What the grid page shows, as deliberation_grid computes it (rows in dossier order, one
+    table per référentiel version, the evaluators' outcome and divergence per block, the
+    members excluded per dossier).
+
+    Queries: dossiers+paths+candidates+versions, current decisions, their block decisions,
+    current assessments, path blocks with a trainer, blocks of the versions, members, links:
+    8, for any size."""
+    dossiers = list(
+        session.dossiers.order_by("pk").values_list(
+            "pk",
+            "path_id",
+            "path__candidate_id",
+            "path__candidate__first_names",
+            "path__candidate__usage_name",
+            "path__candidate__birth_name",
+            "path__version_id",
+            "path__version__number",
+            "path__version__certification__title",
+            "path__evaluator_id",
+            "path__workplace_tutor_id",
+        )
+    )
+    # The ids read above, not a join on the session: PostgreSQL then looks the 200 rows up by
+    # index instead of hashing every decision of every session (16 ms → 1 ms at 100,000
+    # candidates).
+    dossier_ids = [d[0] for d in dossiers]
+    path_ids = [d[1] for d in dossiers]
+    decisions: dict[int, GridDecision] = {}
+    for dossier_id, *values in (
+        Decision.objects.filter(dossier_id__in=dossier_ids, is_current=True)
+        .order_by("dossier_id", "-pk")
+        .values_list("dossier_id", "pk", "state", "row_version", "reasons", "recommendations", "outcome")
+    ):
+        decisions.setdefault(dossier_id, GridDecision(*values))
+    block_decisions: dict[int, dict[int, GridBlockDecision]] = defaultdict(dict)
+    for decision_id, block_id, *values in (
+        BlockDecision.objects.filter(decision_id__in=[d.pk for d in decisions.values()])
+        .order_by()
+        .values_list("decision_id", "block_id", "held", "validated", "reasons")
+    ):
+        block_decisions[decision_id][block_id] = GridBlockDecision(*values)
+    # Ordered like _current_assessment_queryset: the last one per block is the latest.
+    assessments: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    assessors: dict[int, list[int]] = defaultdict(list)
+    for path_id, block_id, outcome, evaluator_id in (
+        BlockAssessment.objects.filter(path_id__in=path_ids, superseded_by__isnull=True)
+        .order_by("assessed_on", "pk")
+        .values_list("path_id", "block_id", "outcome", "evaluator_id")
+    ):
+        assessments[path_id][block_id].append(outcome)
+        assessors[path_id].append(evaluator_id)
+    trainers: dict[int, list[int]] = defaultdict(list)
+    for path_id, trainer_id in (
+        PathBlock.objects.filter(path_id__in=path_ids, trainer__isnull=False)
+        .order_by("pk")
+        .values_list("path_id", "trainer_id")
+    ):
+        trainers[path_id].append(trainer_id)
+    blocks_by_version: dict[int, list[GridBlock]] = defaultdict(list)
+    for version_id, *values in (
+        SkillBlock.objects.filter(version_id__in={d[6] for d in dossiers})
+        .order_by("order", "pk")
+        .values_list("version_id", "pk", "code", "title", "mandatory")
+    ):
+        blocks_by_version[version_id].append(GridBlock(*values))
+    member_by_user = dict(session.members.values_list("user_id", "pk"))
+    links = session_links(session)
+    why = exclusion_reasons()
+    tables: dict[int, GridPageTable] = {}
+    for (
+        dossier_id,
+        path_id,
+        candidate_id,
+        first_names,
+        usage_name,
+        birth_name,
+        version_id,
+        number,
+        title,
+        evaluator_id,
+        tutor_id,
+    ) in dossiers:
+        table = tables.get(version_id)
+        if table is None:
+            table = tables[version_id] = GridPageTable(version_id, title, number, blocks_by_version[version_id])
+        decision = decisions.get(dossier_id)
+        decided = block_decisions.get(decision.pk, {}) if decision else {}
+        by_block = assessments.get(path_id, {})
+        cells = []
+        for block in table.blocks:
+            outcomes = by_block.get(block.pk)
+            cells.append(
+                GridPageCell(
+                    block,
+                    decided.get(block.pk),
+                    outcomes[-1] if outcomes else None,
+                    bool(outcomes) and len(set(outcomes)) > 1,
+                )
+            )
+        roles = [(evaluator_id, why["evaluator"]), (tutor_id, why["tutor"])]
+        roles += [(user_id, why["assessor"]) for user_id in assessors.get(path_id, ())]
+        roles += [(user_id, why["trainer"]) for user_id in trainers.get(path_id, ())]
+        excluded = excluded_members(member_by_user, roles, links.get(candidate_id, []))
+        # Candidate.display_name, from the values.
+        name = f"{first_names} {usage_name or birth_name}".strip()
+        table.rows.append(GridLine(dossier_id, name, decision, tuple(cells), tuple(excluded.items())))
     return list(tables.values())
 
 

@@ -264,7 +264,7 @@ def grid(request, pk):
         "juries/grid.html",
         {
             "session": session,
-            "tables": selectors.deliberation_grid(session),
+            "tables": selectors.grid_page(session),
             "editable": session.state == SessionState.DELIBERATING and roles["is_member"],
             **roles,
         },

@@ -38,7 +38,11 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "at"]),
+            # Transitions of one kind over a period (the statistics' awards, issue 11).
+            models.Index(fields=["content_type", "to_state", "at"], name="audit_type_state_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_state}→{self.to_state}"

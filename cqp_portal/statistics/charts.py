@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.formats import number_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from financing.charts import SCHEME_COLOURS
@@ -88,6 +90,24 @@ class Row:
     label_y: float
     bars: list[Bar] = field(default_factory=list)
 
+    def svg(self) -> str:
+        """The row's label and bars. Written here rather than by template nodes: a chart of
+        120 blocks cost ~100 ms through the template (issue 11); the markup is the same."""
+        parts = [
+            f'<text x="{PLOT_LEFT - 8}" y="{self.label_y:.1f}" text-anchor="end" dominant-baseline="middle"'
+            f' font-size="13" fill="#1b1b1b"><title>{escape(self.full_label)}</title>{escape(self.label)}</text>'
+        ]
+        for bar in self.bars:
+            colour = escape(bar.colour)
+            parts.append(
+                f'<rect x="{bar.x:.1f}" y="{bar.y:.1f}" width="{bar.width:.1f}" height="{bar.height:.1f}"'
+                f' fill="{colour}" fill-opacity="{bar.opacity:.2f}" stroke="{colour}" stroke-width="1">'
+                f"<title>{escape(bar.title)}</title></rect>"
+                f'<text x="{bar.text_x:.1f}" y="{bar.text_y:.1f}" dominant-baseline="middle" font-size="13"'
+                f' fill="#1b1b1b">{escape(bar.text)}</text>'
+            )
+        return "\n".join(parts)
+
 
 @dataclass
 class BarChart:
@@ -99,6 +119,9 @@ class BarChart:
     height: int = 0
     plot_left: int = PLOT_LEFT
     empty: bool = True
+
+    def rows_svg(self) -> str:
+        return mark_safe("\n".join(row.svg() for row in self.rows))  # noqa: S308 (Row.svg escapes every text)
 
 
 def _short(label: str) -> str:

@@ -15,6 +15,8 @@ import statistics as pystats
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -22,9 +24,9 @@ from django.db.models import (
     Count,
     DecimalField,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -33,6 +35,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from candidates.models import AccessRoute, AssessmentOutcome, BlockAssessment, Path, PathState
 from cqp_portal.audit.models import AuditEntry
@@ -85,6 +88,20 @@ class Scope:
     def dates(self) -> tuple[datetime.date, datetime.date]:
         return (self.date_from, self.date_to)
 
+    def during(self, field: str) -> Q:
+        """``field`` (a datetime) falls on a day of the period, in the current time zone.
+
+        The same rows as ``{field}__date__range``, written as a half-open range on the column
+        itself: PostgreSQL can then use an index and its statistics. On the date of a
+        converted timestamp it guessed ~130 rows for ~19,000 and chose nested loops
+        (bench/RESULTS.md, issue 11)."""
+        zone = timezone.get_current_timezone()
+        start = datetime.datetime.combine(self.date_from, datetime.time.min)
+        end = datetime.datetime.combine(self.date_to + datetime.timedelta(days=1), datetime.time.min)
+        if not settings.USE_TZ:
+            return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+        return Q(**{f"{field}__gte": timezone.make_aware(start, zone), f"{field}__lt": timezone.make_aware(end, zone)})
+
 
 # --- candidates per state (funnel) -------------------------------------------------------
 
@@ -92,7 +109,7 @@ class Scope:
 def paths_by_state(scope: Scope) -> list[dict]:
     counts = dict(
         scope.paths()
-        .filter(created_at__date__range=scope.dates)
+        .filter(scope.during("created_at"))
         .exclude(state=PathState.DRAFT)
         .values("state")
         .annotate(n=Count("pk"))
@@ -112,7 +129,7 @@ def paths_by_state(scope: Scope) -> list[dict]:
 def paths_by_access_route(scope: Scope) -> list[dict]:
     counts = dict(
         scope.paths()
-        .filter(created_at__date__range=scope.dates)
+        .filter(scope.during("created_at"))
         .exclude(state=PathState.DRAFT)
         .values("access_route")
         .annotate(n=Count("pk"))
@@ -142,9 +159,7 @@ def vae_vs_training(routes: list[dict]) -> dict:
 
 def _final_decisions(scope: Scope) -> Q:
     # The decision in force: final and not superseded by a correction or an upheld appeal.
-    return Q(state=DecisionState.FINAL, is_current=True, decided_at__date__range=scope.dates) & scope.on(
-        "dossier__path"
-    )
+    return Q(state=DecisionState.FINAL, is_current=True) & scope.during("decided_at") & scope.on("dossier__path")
 
 
 def jury_outcomes(scope: Scope) -> dict:
@@ -174,16 +189,9 @@ def block_success(scope: Scope) -> list[dict]:
     decision_ids = Decision.objects.filter(_final_decisions(scope)).values("pk")
     rows = (
         BlockDecision.objects.filter(decision_id__in=decision_ids, held=False, validated__isnull=False)
-        .values(
-            "block_id",
-            "block__code",
-            "block__title",
-            "block__order",
-            "block__version__number",
-            "block__version__certification__title",
-        )
-        .annotate(decided=Count("pk"), validated=Count("pk", filter=Q(validated=True)))
-        .order_by("block__version__certification__title", "block__version__number", "block__order", "block_id")
+        .values("block_id")
+        .annotate(decided=Count("pk"), validated=Count("pk", filter=Q(validated=True)), **BLOCK_LABELS)
+        .order_by(*BLOCK_ORDER)
     )
     return [_block_row(row, row["validated"], row["decided"]) for row in rows]
 
@@ -191,39 +199,48 @@ def block_success(scope: Scope) -> list[dict]:
 def assessment_success(scope: Scope) -> list[dict]:
     """Per block: current assessments acquired / not acquired (a correction replaces its row)."""
     rows = (
-        # NOT EXISTS, not a LEFT JOIN … IS NULL on the reverse one-to-one: PostgreSQL then plans a
-        # hash anti-join with a sound row estimate (the join made it guess 1 row and nest loops
-        # over every assessment: ~0.6 s at 100,000 candidates, bench/RESULTS.md).
+        # Not among the corrected ones: NOT IN over the (few) corrections, which PostgreSQL
+        # hashes once. A LEFT JOIN … IS NULL on the reverse one-to-one made it guess 1 row and
+        # nest loops over every assessment (~0.6 s at 100,000 candidates, bench/RESULTS.md);
+        # NOT EXISTS still probed the index once per assessment (~40,000 probes, ~30 % slower).
+        # The subquery excludes NULLs, without which NOT IN would match nothing.
         BlockAssessment.objects.filter(
             scope.on("path"),
-            ~Exists(BlockAssessment.objects.filter(supersedes=OuterRef("pk"))),
+            ~Q(pk__in=BlockAssessment.objects.filter(supersedes__isnull=False).values("supersedes_id")),
             assessed_on__range=scope.dates,
         )
-        .values(
-            "block_id",
-            "block__code",
-            "block__title",
-            "block__order",
-            "block__version__number",
-            "block__version__certification__title",
-        )
+        .values("block_id")
         .annotate(
             decided=Count("pk"),
             validated=Count("pk", filter=Q(outcome=AssessmentOutcome.ACQUIRED)),
+            **BLOCK_LABELS,
         )
-        .order_by("block__version__certification__title", "block__version__number", "block__order", "block_id")
+        .order_by(*BLOCK_ORDER)
     )
     return [_block_row(row, row["validated"], row["decided"]) for row in rows]
+
+
+# Grouped by the block alone, its labels taken with MIN() (one value per block): PostgreSQL
+# then counts ~40,000 rows in a hash by an integer and sorts the ~120 results, where
+# grouping by the titles sorted every row by text first (bench/RESULTS.md, issue 11).
+BLOCK_LABELS = {
+    "code": Min("block__code"),
+    "title": Min("block__title"),
+    "order": Min("block__order"),
+    "version": Min("block__version__number"),
+    "certification": Min("block__version__certification__title"),
+}
+BLOCK_ORDER = ("certification", "version", "order", "block_id")
 
 
 def _block_row(row: dict, validated: int, decided: int) -> dict:
     return {
         "key": row["block_id"],
-        "code": row["block__code"],
-        "title": row["block__title"],
-        "version": row["block__version__number"],
-        "certification": row["block__version__certification__title"],
-        "label": f"{row['block__code']} {row['block__title']}",
+        "code": row["code"],
+        "title": row["title"],
+        "version": row["version"],
+        "certification": row["certification"],
+        "label": f"{row['code']} {row['title']}",
         "decided": decided,
         "validated": validated,
         "not_validated": decided - validated,
@@ -243,11 +260,12 @@ class Median(Aggregate):
 
 
 def _path_audit(to_state: str) -> QuerySet:
-    # Joined through the content type's natural key rather than ContentType.get_for_model,
-    # whose per-process cache would make the page's first request cost one more query.
-    return AuditEntry.objects.filter(
-        content_type__app_label="candidates", content_type__model="path", to_state=to_state
-    )
+    # The content type by its natural key rather than ContentType.get_for_model, whose
+    # per-process cache would make the page's first request cost one more query; as a scalar
+    # subquery, which PostgreSQL evaluates once (an InitPlan), not as a join repeated for
+    # every award's lookup of its registration.
+    path_type = ContentType.objects.filter(app_label="candidates", model="path").values("pk")[:1]
+    return AuditEntry.objects.filter(content_type_id=Subquery(path_type), to_state=to_state)
 
 
 def time_to_award(scope: Scope) -> dict:
@@ -256,21 +274,28 @@ def time_to_award(scope: Scope) -> dict:
     has no percentile: there the durations are fetched in the same single query and the
     median is taken in Python."""
     path_ids = scope.paths().annotate(pk_text=Cast("pk", CharField())).values("pk_text")
+    # The first ``registered`` entry of the path: found through the index on (content type,
+    # object, at), once per award in the period.
     registered_at = (
         _path_audit(PathState.REGISTERED).filter(object_id=OuterRef("object_id")).order_by("at", "pk").values("at")[:1]
     )
+    # The awards of the period come from the index on (content type, to state, at)
+    # (cqp_portal/audit/migrations/0003). An award without a ``registered`` entry has a NULL
+    # duration, which COUNT(registered_at) and percentile_cont leave out: filtering on it as
+    # well made PostgreSQL run the subquery twice per award.
     awards = (
         _path_audit(PathState.AWARDED)
-        .filter(at__date__range=scope.dates, object_id__in=path_ids)
+        .filter(scope.during("at"), object_id__in=path_ids)
         .annotate(registered_at=Subquery(registered_at))
-        .filter(registered_at__isnull=False)
     )
     if connection.vendor == "postgresql":
         duration = ExpressionWrapper(F("at") - F("registered_at"), output_field=DurationField())
-        result = awards.aggregate(count=Count("pk"), median=Median(duration, output_field=DurationField()))
+        result = awards.aggregate(count=Count("registered_at"), median=Median(duration, output_field=DurationField()))
         count, median = result["count"], result["median"]
     else:
-        durations = [at - registered for at, registered in awards.values_list("at", "registered_at")]
+        durations = [
+            at - registered for at, registered in awards.values_list("at", "registered_at") if registered is not None
+        ]
         count = len(durations)
         median = pystats.median(durations) if durations else None
     days = None

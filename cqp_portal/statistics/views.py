@@ -5,22 +5,24 @@ import datetime
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
 
 from candidates.models import add_months
 from certifications.models import Certification
 from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
 from cqp_portal.policy.roles import admin_branch_ids
-from cqp_portal.statistics import charts, selectors
+from cqp_portal.statistics import cache, charts, selectors
 from cqp_portal.statistics.charts import BLUE, GREEN, ORANGE, SCHEME_COLOURS, VERMILION, Item, Value
 
 
@@ -79,6 +81,7 @@ def _certifications(user, requested: int | None) -> list[Certification]:
 
 @login_required
 @role_required(Role.BRANCH_ADMIN)
+@require_http_methods(["GET", "POST"])
 def dashboard(request):
     requested = _requested_certification(request)
     certifications = _certifications(request.user, requested)
@@ -95,7 +98,11 @@ def dashboard(request):
     if requested is not None:
         ids = [requested]
     scope = selectors.Scope(certification_ids=ids, date_from=date_from, date_to=date_to)
-    data = collect(scope)
+    if request.method == "POST":
+        # "Compute again": fresh figures for this scope, then back to the page (PRG).
+        cache.figures(scope, collect, refresh=True)
+        return redirect(request.get_full_path())
+    data, computed_at = cache.figures(scope, collect)
     selected = next((c for c in certifications if c.pk == requested), None)
     if request.GET.get("export") == "csv":
         response = HttpResponse(statistics_csv(data, scope, selected), content_type="text/csv; charset=utf-8")
@@ -118,6 +125,8 @@ def dashboard(request):
             **data,
             "charts": build_charts(data),
             "median_label": _median_label(data["award_time"]["median_days"]),
+            "computed_at": computed_at,
+            "cache_minutes": settings.STATISTICS_CACHE_SECONDS // 60,
         },
     )
 

@@ -70,17 +70,17 @@ def test_the_grid_renders_200_dossiers_by_6_blocks_with_a_fixed_number_of_querie
         response = client.get(url)
     assert response.status_code == 200
     _bulk_dossiers(session, version, evaluator, 195)
-    # Queries: 1 session, 2 user, 3 admin branches, 4 the jury session (policy scope),
-    # 5 membership, 6 dossiers+paths+candidates, 7 current decisions, 8 their block
-    # decisions, 9 votes, 10 current assessments, 11 path blocks, 12 blocks of the
-    # versions, 13 members, 14 declared links, 15 roles (navigation).
+    # Queries: 1 session, 2 user, 3 roles, 4 the jury session (policy scope), 5 membership,
+    # then juries.selectors.grid_page: 6 dossiers+paths+candidates+versions, 7 current
+    # decisions, 8 their block decisions, 9 current assessments, 10 path blocks with a
+    # trainer, 11 blocks of the versions, 12 members, 13 declared links.
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count('<tr id="row-') == 200
     assert response.content.decode().count('<select id="b-') == 200 * 6
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(large.captured_queries) == 15, "\n".join(q["sql"][:150] for q in large.captured_queries)
+    assert len(large.captured_queries) == 13, "\n".join(q["sql"][:150] for q in large.captured_queries)
 
 
 def test_session_pages_for_members_admins_and_outsiders(

@@ -110,3 +110,46 @@ def test_every_certification_for_staff_includes_other_branches(dataset):
     scope = selectors.Scope(certification_ids=None, date_from=today - datetime.timedelta(days=365), date_to=today)
     counts = {row["key"]: row["count"] for row in selectors.paths_by_state(scope)}
     assert counts[PathState.AWARDED] == 2 + 3
+
+
+def test_period_days_are_local_days_at_both_ends(dataset, certification):
+    """The period filters compare the timestamps with local midnights (Europe/Paris), which
+    is what ``__date`` did: an award at 23:30 on the last day counts, one at 00:30 the day
+    after does not, whatever the UTC offset (issue 11 rewrote the filters for the indexes)."""
+    from tests.statistics.conftest import audit_at
+
+    awarded = dataset[PathState.AWARDED][0]
+    zone = timezone.get_current_timezone()
+    day = datetime.date(2026, 3, 29)  # the night the clocks go forward in France
+    registered = timezone.make_aware(datetime.datetime(2025, 1, 1, 12), zone)
+    audit_at(awarded, PathState.REGISTERED, registered)  # before the dataset's: the first one
+    audit_at(awarded, PathState.AWARDED, timezone.make_aware(datetime.datetime(2026, 3, 29, 23, 30), zone))
+    audit_at(awarded, PathState.AWARDED, timezone.make_aware(datetime.datetime(2026, 3, 30, 0, 30), zone))
+    audit_at(awarded, PathState.AWARDED, timezone.make_aware(datetime.datetime(2026, 3, 1, 0, 0), zone))
+    scope = selectors.Scope(certification_ids=[certification.pk], date_from=datetime.date(2026, 3, 1), date_to=day)
+    result = selectors.time_to_award(scope)
+    assert result["count"] == 2  # 1 March 00:00 and 29 March 23:30
+    first = awarded_registered_at(awarded)
+    assert first == registered
+    expected = [
+        timezone.make_aware(datetime.datetime(2026, 3, 29, 23, 30), zone) - first,
+        timezone.make_aware(datetime.datetime(2026, 3, 1, 0, 0), zone) - first,
+    ]
+    median = sum(expected, datetime.timedelta()) / 2
+    assert result["median_days"] == (Decimal(median.total_seconds()) / Decimal(86400)).quantize(Decimal("0.1"))
+
+
+def awarded_registered_at(path):
+    from cqp_portal.audit.models import AuditEntry
+
+    return (
+        AuditEntry.objects.filter(object_id=str(path.pk), to_state=PathState.REGISTERED).order_by("at", "pk").first().at
+    )
+
+
+def test_an_award_without_a_registration_entry_is_left_out(dataset, scope):
+    from tests.statistics.conftest import audit_at
+
+    # A path imported as awarded: no ``registered`` transition in the trail.
+    audit_at(dataset[PathState.PARTIALLY_AWARDED][0], PathState.AWARDED, timezone.now() - datetime.timedelta(days=1))
+    assert selectors.time_to_award(scope) == {"count": 2, "median_days": Decimal("20.0")}
