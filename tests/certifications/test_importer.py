@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from certifications.importer import check_file, clean_text, run_import, split_competencies
+from certifications.importing import check_file, clean_text, run_import, split_competencies
 from certifications.models import (
     BlockEquivalence,
     Branch,

@@ -7,7 +7,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certifications.importer import ImportFileError, ImportStats, run_import
+from certifications.importing import ImportFileError, ImportStats, run_import
 
 
 class Command(BaseCommand):
