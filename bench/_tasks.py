@@ -106,6 +106,40 @@ def cmd_queries() -> dict:
     return result
 
 
+def cmd_statistics() -> dict:
+    """The branch statistics computed without the cache (what a cache miss or "compute the
+    figures again" costs): the bench administrator's scope and the page's default period,
+    median of 5 after one warm-up, and its queries."""
+    import statistics as pystats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from cqp_portal.accounts.management.commands import seed_volume as sv
+    from cqp_portal.accounts.models import User
+    from cqp_portal.statistics import selectors, views
+
+    admin = User.objects.get(email=sv.BENCH_ADMIN)
+    date_from, date_to = views._default_period()
+    ids = [c.pk for c in views._certifications(admin, None)]
+    scope = selectors.Scope(certification_ids=ids, date_from=date_from, date_to=date_to)
+    times = []
+    with translation.override("fr"):
+        for _ in range(6):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                data = views.collect(scope)
+            times.append((time.perf_counter() - started) * 1000)
+    return {
+        "paths_in_scope": scope.paths().count(),
+        "paths_in_period": sum(row["count"] for row in data["states"]),
+        "queries": len(queries),
+        "median_ms": round(pystats.median(times[1:]), 1),
+        "min_ms": round(min(times[1:]), 1),
+    }
+
+
 def cmd_issue() -> dict:
     """End-to-end: issue every certificate of the 500-dossier session, wait until the Celery
     workers rendered them all."""
