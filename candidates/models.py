@@ -182,7 +182,12 @@ class Path(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("path")
         verbose_name_plural = _("paths")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["state"]), models.Index(fields=["certification", "state"])]
+        indexes = [
+            models.Index(fields=["state"]),
+            models.Index(fields=["certification", "state"]),
+            # The default order of every path list (API pages of 100 read it backwards).
+            models.Index(fields=["-created_at", "-id"], name="candidates_path_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate} — {self.certification}"

@@ -19,11 +19,14 @@ def _funding_lines(user):
     return q
 
 
-@scope_contributor("candidates.path")
+@scope_contributor("candidates.path", joins=False)
 def _paths_funded(user):
     # Funder officers read the paths they were asked to fund (read only: no path rule names them).
     if funder_ids(user):
-        return Q(funding_lines__funder__in=funder_ids(user), funding_lines__submitted_at__isnull=False)
+        from financing.models import FundingLine
+
+        lines = FundingLine.objects.filter(funder__in=funder_ids(user), submitted_at__isnull=False)
+        return Q(pk__in=lines.values("path_id"))
     return None
 
 

@@ -53,10 +53,12 @@ def _appeals(user):
     return q | admin if admin is not None else q
 
 
-@scope_contributor("candidates.path")
+@scope_contributor("candidates.path", joins=False)
 def _paths_in_my_sessions(user):
     # Jury members examine the full dossier of the paths their sessions decide on.
-    return Q(jury_dossiers__session__members__user=user)
+    from juries.models import Dossier
+
+    return Q(pk__in=Dossier.objects.filter(session__members__user=user).values("path_id"))
 
 
 @scope_contributor("candidates.candidate")
