@@ -826,7 +826,8 @@ MATRIX = {
     },
     "statistics:dashboard": {
         "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
-        "POST": "302 403 403 403 403 403 403 200 200 403 403 200",
+        # POST: compute the figures again, then back to the page.
+        "POST": "302 403 403 403 403 403 403 302 302 403 403 302",
     },
     "unnamed api/v1/^.*$": {
         "GET": "404 404 404 404 404 404 404 404 404 404 404 404",
