@@ -20,6 +20,16 @@ from juries.models import College, Decision, Dossier, JuryMember, JurySession, M
 from juries.services._common import _lock_session, _require_state
 
 
+def _lock_for_composition(session, *, by, message: str) -> JurySession:
+    """Lock the session for a change of its members or dossiers: allowed to those who manage it,
+    and only before the deliberation starts (planned or convened). Call it inside the
+    transaction."""
+    session = _lock_session(session)
+    policy.require(by, "jury_session.manage", session)
+    _require_state(session, SessionState.PLANNED, SessionState.CONVENED, message=message)
+    return session
+
+
 def _send_convocations_if_convened(session) -> None:
     """A member or dossier added once the session is convened is convened too; the task writes
     only to those not convened yet, so the others never get a second convocation."""
@@ -57,14 +67,7 @@ def jury_member_add(*, session, user, college: str, by, is_president: bool = Fal
     if college not in College.values:
         raise RuleViolation(_("Unknown college."), field="college")
     with transaction.atomic():
-        session = _lock_session(session)
-        policy.require(by, "jury_session.manage", session)
-        _require_state(
-            session,
-            SessionState.PLANNED,
-            SessionState.CONVENED,
-            message=_("Members are added before the deliberation starts."),
-        )
+        session = _lock_for_composition(session, by=by, message=_("Members are added before the deliberation starts."))
         if not user.has_role(Role.JURY_MEMBER):
             raise RuleViolation(_("%(person)s does not hold the jury member role.") % {"person": user}, field="user")
         members = list(session.members.all())
@@ -97,13 +100,8 @@ def jury_member_add(*, session, user, college: str, by, is_president: bool = Fal
 
 def jury_member_remove(*, member, by) -> None:
     with transaction.atomic():
-        session = _lock_session(member.session)
-        policy.require(by, "jury_session.manage", session)
-        _require_state(
-            session,
-            SessionState.PLANNED,
-            SessionState.CONVENED,
-            message=_("Members are removed before the deliberation starts."),
+        session = _lock_for_composition(
+            member.session, by=by, message=_("Members are removed before the deliberation starts.")
         )
         audit_record(subject=session, action="jury_member.remove", by=by, changes={"user": member.user.email})
         member.delete()
@@ -152,14 +150,7 @@ def member_link_declare(*, member, candidate, kind: str, by, note: str = "") -> 
 
 def dossier_add(*, session, path, by) -> Dossier:
     with transaction.atomic():
-        session = _lock_session(session)
-        policy.require(by, "jury_session.manage", session)
-        _require_state(
-            session,
-            SessionState.PLANNED,
-            SessionState.CONVENED,
-            message=_("Dossiers are added before the deliberation starts."),
-        )
+        session = _lock_for_composition(session, by=by, message=_("Dossiers are added before the deliberation starts."))
         path = Path.objects.select_for_update().select_related("candidate", "certification").get(pk=path.pk)
         if path.state != PathState.READY_FOR_JURY:
             raise RuleViolation(
