@@ -3,6 +3,20 @@ from django.contrib.contenttypes.models import ContentType
 from cqp_portal.audit.models import AuditEntry
 
 
+def _entry(content_type, subject, *, action, by, from_state="", to_state="", note="", changes=None) -> AuditEntry:
+    """One unsaved audit row: the shape shared by ``audit_record`` and ``audit_record_many``."""
+    return AuditEntry(
+        content_type=content_type,
+        object_id=str(subject.pk),
+        action=action,
+        from_state=from_state or "",
+        to_state=to_state or "",
+        actor=by if getattr(by, "is_authenticated", False) else None,
+        note=note or "",
+        changes=changes or {},
+    )
+
+
 def audit_record(
     *,
     subject,
@@ -14,17 +28,18 @@ def audit_record(
     changes: dict | None = None,
 ) -> AuditEntry:
     """Append one audit row. Call it inside the service's transaction so it commits with the change."""
-    actor = by if getattr(by, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(subject),
-        object_id=str(subject.pk),
+    entry = _entry(
+        ContentType.objects.get_for_model(subject),
+        subject,
         action=action,
-        from_state=from_state or "",
-        to_state=to_state or "",
-        actor=actor,
-        note=note or "",
-        changes=changes or {},
+        by=by,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        changes=changes,
     )
+    entry.save(force_insert=True)
+    return entry
 
 
 def audit_record_many(*, subjects, action: str, by=None, to_state: str = "", batch_size: int = 500) -> None:
@@ -33,19 +48,9 @@ def audit_record_many(*, subjects, action: str, by=None, to_state: str = "", bat
     subjects = list(subjects)
     if not subjects:
         return
-    actor = by if getattr(by, "is_authenticated", False) else None
     content_type = ContentType.objects.get_for_model(subjects[0])
     AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                content_type=content_type,
-                object_id=str(subject.pk),
-                action=action,
-                to_state=to_state or "",
-                actor=actor,
-            )
-            for subject in subjects
-        ],
+        [_entry(content_type, subject, action=action, by=by, to_state=to_state) for subject in subjects],
         batch_size=batch_size,
     )
 

@@ -58,8 +58,6 @@ def allocate_numbers(*, certification, year: int, count: int) -> list[tuple[int,
 
 def allocate_number(*, certification, year: int) -> tuple[int, str]:
     """Next (sequence, number) for ``certification`` in ``year`` (see ``allocate_numbers``)."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("allocate_number must run inside the issuing transaction")
     return allocate_numbers(certification=certification, year=year, count=1)[0]
 
 
