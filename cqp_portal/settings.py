@@ -168,10 +168,13 @@ STORAGES = {
     },
 }
 
+# In debug, e-mails are written as files under var/mail/ (one file per run of a process) rather than
+# printed: `make run` stays readable and every notification of the demo can still be read.
 EMAIL_BACKEND = env.get_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = env.get_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 EMAIL_HOST = env.get_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env.get_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env.get_str("EMAIL_HOST_USER", "")

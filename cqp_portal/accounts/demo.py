@@ -40,12 +40,13 @@ def seed_users(*, branches: dict, providers: dict, funders: dict) -> dict[str, U
 
 
 def login_lines() -> list[str]:
-    lines = []
+    rows = []
     for email, _first, _last, role, _kind, scope_key, staff in DEMO_USERS:
-        label = "staff (Django admin)" if staff else Role(role).label
-        suffix = f" [{scope_key}]" if scope_key else ""
-        lines.append(f"  {str(label) + suffix:<40} {email:<34} {DEMO_PASSWORD}")
-    return lines
+        label = "staff (Django admin)" if staff else str(Role(role).label)
+        rows.append((label + (f" [{scope_key}]" if scope_key else ""), email))
+    width = max(len(label) for label, _ in rows)
+    mail_width = max(len(email) for _, email in rows)
+    return [f"  {label:<{width}}  {email:<{mail_width}}  {DEMO_PASSWORD}" for label, email in rows]
 
 
 def seed(context: dict) -> None:

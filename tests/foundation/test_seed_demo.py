@@ -31,3 +31,20 @@ def test_seed_demo_is_idempotent_and_every_login_works(settings, capsys):
         assert response.status_code == 302, email
         landing = client.get("/espace/", follow=True)
         assert landing.status_code == 200, email
+
+
+@pytest.mark.django_db(transaction=True)  # notifications are sent on commit
+def test_seed_demo_prints_a_short_summary_and_writes_mails_to_files(settings, capsys, tmp_path):
+    # `make run` must show the logins table, not the hundreds of e-mails the demo lifecycle sends.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    call_command("seed_demo")
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) < 40, lines
+    assert "Content-Type:" not in captured.out + captured.err
+    assert "celery.app.trace" not in captured.err
+    assert f"written to {tmp_path / 'mail'}/" in captured.out
+    written = list((tmp_path / "mail").iterdir())
+    assert written, "the demo's notifications must be kept as files"
+    assert any("Subject:" in path.read_text() for path in written)
