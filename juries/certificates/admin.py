@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from juries.certificates.models import CdcCertifier, CdcExport, Certificate
+from cqp_portal.admin_readonly import ReadOnlyAdmin
+from juries.certificates.models import CdcCertifier, CdcExport, CdcExportJob, Certificate, CertificateCounter
 
 
 @admin.register(Certificate)
@@ -37,3 +38,15 @@ class CdcExportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CertificateCounter)
+class CertificateCounterAdmin(ReadOnlyAdmin):
+    """Numbering counters: read-only, numbers are never reused (domain.md "Certificates")."""
+
+    list_display = ["certification", "year", "last"]
+
+
+@admin.register(CdcExportJob)
+class CdcExportJobAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "state", "created_at"]
