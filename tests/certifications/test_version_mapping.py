@@ -36,16 +36,6 @@ def add_block(draft, by, code, title="Nouveau bloc"):
     )
 
 
-@pytest.fixture
-def reworked(published, branch_admin):
-    """v2 from v1 (BC01..BC03): BC01 unchanged, BC02 retitled, BC03 removed, BC04 added."""
-    draft = new_draft(published, branch_admin)
-    rework(draft, branch_admin, title="Accueillir et conseiller la clientèle")
-    services.block_remove(block=draft.blocks.get(code="BC03"), by=branch_admin)
-    add_block(draft, branch_admin, "BC04")
-    return draft
-
-
 def old(published, code):
     return published.blocks.get(code=code)
 
