@@ -207,12 +207,12 @@ class VersionPublishSerializer(serializers.Serializer):
 class BlockCorrespondenceSerializer(serializers.Serializer):
     old_block = serializers.IntegerField(help_text="Id of the block of the previous version.")
     old_block_code = serializers.CharField()
-    change = serializers.ChoiceField(
+    block_change = serializers.ChoiceField(
         choices=["unchanged", "changed", "removed"],
         help_text="unchanged: same code and content (mapped automatically); changed: a block with the same "
         "code exists but its content differs; removed: no block of this version has its code.",
     )
-    status = serializers.ChoiceField(
+    mapping_status = serializers.ChoiceField(
         choices=["automatic", "declared", "to_declare"],
         help_text="automatic or declared: recorded at publication; to_declare: a draft's block still to declare.",
     )

@@ -300,10 +300,10 @@ def correspondence_summary(version: ReferentialVersion) -> dict:
             {
                 "old_block": row.old_block.pk,
                 "old_block_code": row.old_block.code,
-                "change": "unchanged"
+                "block_change": "unchanged"
                 if row.automatic
                 else ("changed" if _code_key(row.old_block.code) in codes else "removed"),
-                "status": "automatic" if row.automatic else "declared",
+                "mapping_status": "automatic" if row.automatic else "declared",
                 "new_blocks": [b.pk for b in row.new_blocks],
                 "new_block_codes": [b.code for b in row.new_blocks],
             }
@@ -318,8 +318,8 @@ def correspondence_summary(version: ReferentialVersion) -> dict:
             {
                 "old_block": old.pk,
                 "old_block_code": old.code,
-                "change": "unchanged",
-                "status": "automatic",
+                "block_change": "unchanged",
+                "mapping_status": "automatic",
                 "new_blocks": [new.pk],
                 "new_block_codes": [new.code],
             }
@@ -328,8 +328,8 @@ def correspondence_summary(version: ReferentialVersion) -> dict:
             {
                 "old_block": item.block.pk,
                 "old_block_code": item.block.code,
-                "change": item.change,
-                "status": "to_declare",
+                "block_change": item.change,
+                "mapping_status": "to_declare",
                 "new_blocks": [],
                 "new_block_codes": [],
             }

@@ -123,7 +123,7 @@ def test_api_correspondence_of_a_draft_lists_what_to_declare(published, reworked
     assert response.status_code == 200
     data = response.json()
     assert (data["previous_version"], data["recorded"]) == (published.pk, False)
-    rows = {(r["old_block_code"], r["change"], r["status"]) for r in data["blocks"]}
+    rows = {(r["old_block_code"], r["block_change"], r["mapping_status"]) for r in data["blocks"]}
     assert rows == {
         ("BC01", "unchanged", "automatic"),
         ("BC02", "changed", "to_declare"),
@@ -167,7 +167,7 @@ def test_api_publish_with_the_mapping_records_it(published, reworked, branch_adm
     assert response.status_code == 200 and response.json()["state"] == "published"
     data = api(branch_admin).get(f"/api/v1/referential-versions/{reworked.pk}/correspondence/").json()
     assert data["recorded"] is True
-    rows = {r["old_block_code"]: (r["status"], r["change"], r["new_block_codes"]) for r in data["blocks"]}
+    rows = {r["old_block_code"]: (r["mapping_status"], r["block_change"], r["new_block_codes"]) for r in data["blocks"]}
     assert rows == {
         "BC01": ("automatic", "unchanged", ["BC01"]),
         "BC02": ("declared", "changed", ["BC02", "BC04"]),
