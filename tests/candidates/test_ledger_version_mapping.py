@@ -138,3 +138,24 @@ def test_without_correspondence_nothing_is_recognised(version, candidate, partia
     correspondence: v1's blocks are not held on it, even with the same codes."""
     v2 = published_version(version.certification, blocks=2)
     assert held_blocks(candidate, v2, TODAY()) == {}
+
+
+def test_demo_candidate_comes_back_on_v2_with_the_v1_blocks():
+    """make run's demo: Tom Boyer, partially awarded on v1 of the régleur CQP, comes back after the
+    CPNE published v2; the blocks validated on v1 are held on v2 with their v1 ledger rows."""
+    from django.core.management import call_command
+
+    from candidates.models import Path
+
+    call_command("seed_demo")
+    first, comeback = Path.objects.filter(candidate__birth_name__iexact="Boyer").order_by("pk")
+    assert (first.version.number, first.state) == (1, PathState.PARTIALLY_AWARDED)
+    assert (comeback.version.number, comeback.state) == (2, PathState.POSITIONING)
+    held = {
+        r.block.code: r.held_through
+        for r in comeback.path_blocks.select_related("block", "held_through__block")
+        if r.plan == BlockPlan.HELD
+    }
+    assert set(held) == {"RNCP38002BC01", "RNCP38002BC02"}
+    assert {row.block.version_id for row in held.values()} == {first.version_id}
+    assert comeback.version.block_mappings.filter(automatic=False).count() == 1  # BC02, declared
