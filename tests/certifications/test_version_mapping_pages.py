@@ -173,3 +173,15 @@ def test_api_publish_with_the_mapping_records_it(published, reworked, branch_adm
         "BC02": ("declared", "changed", ["BC02", "BC04"]),
         "BC03": ("declared", "removed", []),
     }
+
+
+def test_django_admin_shows_the_correspondence_read_only(published, reworked, branch_admin, staff_user):
+    from certifications import services
+
+    old = ids(published)
+    services.version_publish(version=reworked, by=branch_admin, correspondences={old["BC02"]: [], old["BC03"]: []})
+    response = client_for(staff_user).get(reverse("admin:certifications_referentialversion_change", args=[reworked.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "block_mappings-TOTAL_FORMS" in body
+    assert 'name="block_mappings-0-old_block"' not in body  # read-only rows
