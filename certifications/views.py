@@ -173,6 +173,8 @@ def version_publish(request, pk):
             for problem in exc.details:
                 name = form.field_name(problem.block_id) if problem.block_id else None
                 form.add_error(name if name in form.fields else None, problem.message)
+            if not exc.details:
+                form.add_error(None, exc.message)
         else:
             messages.success(request, _("Version %(n)s is published.") % {"n": version.number})
             return redirect("certifications:version", pk=version.pk)
