@@ -321,7 +321,13 @@ def _jury_outcome(path, target, staff):
 
 
 def _come_back(previous, staff, evaluator, provider):
-    """After a partial award, a new path: the validated blocks are recognised from the ledger."""
+    """After a partial award, a new path: the validated blocks are recognised from the ledger.
+    Meanwhile the CPNE published a v2 of the régleur référentiel: the new path is on v2 and the
+    blocks validated on v1 are recognised through the correspondence declared at publication."""
+    if previous.certification.code == REGLEUR:
+        from certifications.demo_referentials import publish_regleur_v2
+
+        publish_regleur_v2(previous.certification)
     return _drive(
         candidate=previous.candidate,
         certification=previous.certification,

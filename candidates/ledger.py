@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from candidates.models import AcquiredBlock, AcquisitionSource, add_months
 from certifications.models import Certification
-from certifications.selectors import equivalent_block_ids
+from certifications.version_mapping import granted_block_ids
 from cqp_portal.audit.services import audit_record
 
 
@@ -23,15 +23,17 @@ def valid_acquisitions(candidate, on_date: datetime.date):
 
 def held_blocks(candidate, version, on_date: datetime.date) -> dict[int, AcquiredBlock]:
     """For each block of ``version`` the candidate holds on ``on_date``, the ledger row that
-    grants it: the block itself, or a block declared equivalent (a passerelle). Expired or
-    revoked rows grant nothing: an expired block must be assessed again (domain.md)."""
+    grants it: the block itself, a block of an earlier version of the référentiel mapped to it
+    at publication (v1 → v2 → v3), or a block declared equivalent (a passerelle). The row keeps
+    its own acquisition date and validity. Expired or revoked rows grant nothing: an expired
+    block must be assessed again (domain.md)."""
     version_block_ids = set(version.blocks.values_list("pk", flat=True))
     acquisitions = list(valid_acquisitions(candidate, on_date).select_related("block").order_by("-acquired_on", "pk"))
     held: dict[int, AcquiredBlock] = {}
     for acquisition in acquisitions:
         if acquisition.block_id in version_block_ids and acquisition.block_id not in held:
             held[acquisition.block_id] = acquisition
-    grants = equivalent_block_ids({a.block_id for a in acquisitions})
+    grants = granted_block_ids({a.block_id for a in acquisitions})
     for acquisition in acquisitions:
         for block_id in grants.get(acquisition.block_id, ()):
             if block_id in version_block_ids and block_id not in held:

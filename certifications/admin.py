@@ -78,12 +78,28 @@ class SkillBlockInline(FrozenInlineMixin, admin.TabularInline):
     show_change_link = True
 
 
+class BlockVersionMappingInline(admin.TabularInline):
+    """Read-only: the correspondence is written by the publication only (version_publish)."""
+
+    model = models.BlockVersionMapping
+    fk_name = "version"
+    extra = 0
+    fields = readonly_fields = ["old_block", "new_block", "automatic"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.ReferentialVersion)
 class ReferentialVersionAdmin(FrozenUnlessDraftMixin, admin.ModelAdmin):
     list_display = ["certification", "number", "state", "published_at"]
     list_filter = ["state"]
     readonly_fields = ["state", "published_at", "retired_at"]
-    inlines = [ActivityInline, SkillBlockInline]
+    inlines = [ActivityInline, SkillBlockInline, BlockVersionMappingInline]
 
 
 class CompetencyInline(FrozenInlineMixin, admin.TabularInline):

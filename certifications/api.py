@@ -18,7 +18,9 @@ from certifications.models import (
     ReferentialVersion,
     SkillBlock,
 )
+from certifications.version_mapping import correspondence_summary
 from cqp_portal import policy
+from cqp_portal.errors import RuleViolation
 
 
 class ScopedMixin:
@@ -143,11 +145,43 @@ class ReferentialVersionViewSet(
         version = self.base_queryset().get(pk=version.pk)
         return serializers.ReferentialVersionSerializer(version, context=self.get_serializer_context()).data
 
-    @extend_schema(request=None, responses=serializers.ReferentialVersionSerializer)
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=serializers.VersionPublishSerializer, responses=serializers.ReferentialVersionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=serializers.VersionPublishSerializer)
     def publish(self, request, pk=None):
-        version = services.version_publish(version=self.get_object(), by=request.user)
+        """Publish a draft with the correspondence of the previous version's changed or removed
+        blocks (unchanged blocks are mapped automatically). A missing or wrong declaration is a
+        400 whose ``fields.correspondences`` gives the messages by old block id."""
+        version = self.get_object()
+        incoming = serializers.VersionPublishSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            version = services.version_publish(
+                version=version, by=request.user, correspondences=incoming.declarations()
+            )
+        except RuleViolation as exc:
+            if exc.code != "block_mapping_invalid" or not exc.details:
+                raise
+            by_block: dict[str, list[str]] = {}
+            for problem in exc.details:
+                by_block.setdefault(str(problem.block_id), []).append(str(problem.message))
+            return Response(
+                {
+                    "code": exc.code,
+                    "message": str(exc.message),
+                    "fields": {"correspondences": by_block},
+                    "details": [str(p) for p in exc.details],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         return Response(self._out(version))
+
+    @extend_schema(request=None, responses=serializers.VersionCorrespondenceSerializer)
+    @action(detail=True, methods=["get"], serializer_class=serializers.VersionCorrespondenceSerializer)
+    def correspondence(self, request, pk=None):
+        """The correspondence of the previous version's blocks: recorded once the version is
+        published; for a draft, the automatic rows and the blocks still to declare."""
+        summary = correspondence_summary(self.get_object())
+        return Response(serializers.VersionCorrespondenceSerializer(summary).data)
 
     @extend_schema(request=None, responses=serializers.ReferentialVersionSerializer)
     @action(detail=True, methods=["post"])

@@ -373,6 +373,38 @@ def _draft_v2(certification) -> None:
     )
 
 
+def publish_regleur_v2(certification) -> ReferentialVersion:
+    """The régleur référentiel gets a published v2 (the CPNE's 2026 revision): BC02 gains a
+    competency, BC03 is unchanged. BC02's correspondence is declared (v1 BC02 → v2 BC02), BC01 and
+    BC03 are carried over automatically: a candidate partially awarded on v1 keeps them on v2."""
+    existing = certification.versions.filter(number=2).exclude(state=ReferentialState.DRAFT).first()
+    if existing is not None:
+        return existing
+    v1 = certification.versions.get(number=1)
+    draft = certification.versions.filter(state=ReferentialState.DRAFT).first() or (
+        services.version_new_from_published(
+            certification=certification, by=None, summary="Révision 2026 : autocontrôle en production"
+        )
+    )
+    production = draft.blocks.get(code="RNCP38002BC02")
+    services.block_save(
+        version=draft,
+        by=None,
+        block=production,
+        code=production.code,
+        title=production.title,
+        competencies=[
+            *production.competencies.values_list("text", flat=True),
+            "Réaliser l'autocontrôle des pièces avec les moyens de mesure du poste",
+        ],
+    )
+    return services.version_publish(
+        version=draft,
+        by=None,
+        correspondences={v1.blocks.get(code="RNCP38002BC02").pk: [production.pk]},
+    )
+
+
 def _habilitate(context, certification) -> None:
     providers = context.get("providers", {})
     for name in PROVIDERS[certification.code]:

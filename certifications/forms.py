@@ -160,3 +160,56 @@ class ImportForm(forms.Form):
         if not head.startswith(b"<"):
             raise forms.ValidationError(_("This file is not XML: choose the France compétences XML export."))
         return upload
+
+
+NO_CORRESPONDENCE = "none"
+
+
+class BlockMappingForm(forms.Form):
+    """The publish screen: for each changed or removed block of the previous version, the
+    block(s) of the new version it counts as, or "no correspondence" (certifications.version_mapping)."""
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        choices = [(str(b.pk), f"{b.code} — {b.title}") for b in plan.new_blocks]
+        choices.append((NO_CORRESPONDENCE, _("No correspondence: holding this block grants nothing on this version")))
+        for item in plan.to_declare:
+            if item.change == "changed":
+                help_text = _("Changed in this version (block %(code)s has the same code).") % {
+                    "code": item.same_code.code
+                }
+            else:
+                help_text = _("No block of this version has this code.")
+            self.fields[self.field_name(item.block.pk)] = forms.MultipleChoiceField(
+                label=f"{item.block.code} — {item.block.title}",
+                help_text=help_text,
+                choices=choices,
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={
+                    "required": _(
+                        "Declare the correspondence of block %(code)s: tick the block(s) of this version "
+                        "it counts as, or “no correspondence”."
+                    )
+                    % {"code": item.block.code}
+                },
+            )
+
+    @staticmethod
+    def field_name(block_id: int) -> str:
+        return f"block_{block_id}"
+
+    def clean(self):
+        data = super().clean()
+        for item in self.plan.to_declare:
+            name = self.field_name(item.block.pk)
+            values = data.get(name) or []
+            if NO_CORRESPONDENCE in values and len(values) > 1:
+                self.add_error(name, _("Tick either blocks of this version or “no correspondence”, not both."))
+        return data
+
+    def declarations(self) -> dict[int, list[int]]:
+        return {
+            item.block.pk: [int(v) for v in self.cleaned_data[self.field_name(item.block.pk)] if v != NO_CORRESPONDENCE]
+            for item in self.plan.to_declare
+        }

@@ -586,3 +586,8 @@ class ImportJob(models.Model):
         if self.state == ImportState.DONE:
             return 100
         return int(100 * self.read / self.total) if self.total else 0
+
+
+# The correspondence between versions lives in its own module; imported here so that Django
+# registers it with the app's models.
+from certifications.version_mapping_models import BlockVersionMapping  # noqa: E402, F401

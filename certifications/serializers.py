@@ -171,3 +171,64 @@ class BlockEquivalenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = BlockEquivalence
         fields = ["id", "from_block", "from_block_code", "to_block", "to_block_code", "bidirectional", "note"]
+
+
+class BlockCorrespondenceInputSerializer(serializers.Serializer):
+    old_block = serializers.IntegerField(
+        help_text="Id of a changed or removed block of the previous version (unchanged blocks are mapped "
+        "automatically and are not declared)."
+    )
+    new_blocks = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=True,
+        help_text="Ids of the blocks of the version being published that holding the old block counts as; "
+        "an empty list declares that the old block has no correspondence.",
+    )
+
+
+class VersionPublishSerializer(serializers.Serializer):
+    correspondences = BlockCorrespondenceInputSerializer(
+        many=True,
+        required=False,
+        help_text="One entry per changed or removed block of the previous version (see the `correspondence` "
+        "action for the list). Publication is refused while one is missing. Omit for a first version.",
+    )
+
+    def validate_correspondences(self, value):
+        seen = [row["old_block"] for row in value]
+        if len(seen) != len(set(seen)):
+            raise serializers.ValidationError("Each block of the previous version is declared once.")
+        return value
+
+    def declarations(self) -> dict[int, list[int]]:
+        return {row["old_block"]: row["new_blocks"] for row in self.validated_data.get("correspondences", [])}
+
+
+class BlockCorrespondenceSerializer(serializers.Serializer):
+    old_block = serializers.IntegerField(help_text="Id of the block of the previous version.")
+    old_block_code = serializers.CharField()
+    block_change = serializers.ChoiceField(
+        choices=["unchanged", "changed", "removed"],
+        help_text="unchanged: same code and content (mapped automatically); changed: a block with the same "
+        "code exists but its content differs; removed: no block of this version has its code.",
+    )
+    mapping_status = serializers.ChoiceField(
+        choices=["automatic", "declared", "to_declare"],
+        help_text="automatic or declared: recorded at publication; to_declare: a draft's block still to declare.",
+    )
+    new_blocks = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Ids of the blocks of this version that holding the old block counts as (empty: none).",
+    )
+    new_block_codes = serializers.ListField(child=serializers.CharField())
+
+
+class VersionCorrespondenceSerializer(serializers.Serializer):
+    previous_version = serializers.IntegerField(
+        allow_null=True, help_text="Id of the previous version (null for a first version)."
+    )
+    previous_version_number = serializers.IntegerField(allow_null=True)
+    recorded = serializers.BooleanField(
+        help_text="True once the version is published: the correspondence is then immutable."
+    )
+    blocks = BlockCorrespondenceSerializer(many=True)

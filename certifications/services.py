@@ -395,7 +395,15 @@ def copy_content(*, source: ReferentialVersion, target: ReferentialVersion) -> N
     write_content(target, version_content(source))
 
 
-def version_publish(*, version: ReferentialVersion, by) -> ReferentialVersion:
+def version_publish(
+    *, version: ReferentialVersion, by, correspondences: dict[int, list[int]] | None = None
+) -> ReferentialVersion:
+    """Publish a draft with the correspondence of the previous version's blocks:
+    ``correspondences`` maps each changed or removed block of the previous version (id) to the
+    block ids of this version it counts as (empty list: no correspondence); unchanged blocks are
+    mapped automatically (certifications.version_mapping)."""
+    from certifications.version_mapping import record_block_mappings
+
     with transaction.atomic():
         version = _locked(version)
         _require(by, "referential.publish", version)
@@ -408,6 +416,7 @@ def version_publish(*, version: ReferentialVersion, by) -> ReferentialVersion:
                 code="publication_invalid",
                 details=problems,
             )
+        record_block_mappings(version=version, declared=correspondences, by=by)
         try:
             version.publish()
             version.published_at = timezone.now()

@@ -25,6 +25,7 @@ from certifications.models import (
     ReferentialVersion,
     SkillBlock,
 )
+from certifications.version_mapping import mapping_plan, version_mapping
 from cqp_portal import policy
 from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
@@ -122,6 +123,7 @@ def _render_version(request, version, *, problems=None, status=200):
             general.append(problem.message)
     blocks = [(block, by_block.get(block.pk, {})) for block in version.blocks.all()]
     others = version.certification.versions.exclude(pk=version.pk).order_by("-number")
+    plan = mapping_plan(version) if version.state == ReferentialState.DRAFT else None
     return render(
         request,
         "certifications/version_detail.html",
@@ -132,6 +134,7 @@ def _render_version(request, version, *, problems=None, status=200):
             "problems": problems,
             "general_problems": general,
             "others": others,
+            "plan": plan,
             "editable": version.state == ReferentialState.DRAFT
             and policy.allowed(request.user, "referential.edit", version),
         },
@@ -144,19 +147,43 @@ def version_detail(request, pk):
     return _render_version(request, _version(request, pk))
 
 
-@require_POST
 @branch_admin_view
 def version_publish(request, pk):
+    """The publish screen: the correspondence of the previous version's changed or removed
+    blocks (unchanged ones are mapped automatically), then the publication. A draft with
+    nothing to declare is published by a plain POST from the version page."""
     version = _version(request, pk)
-    try:
-        services.version_publish(version=version, by=request.user)
-    except RuleViolation as exc:
-        if exc.code != "publication_invalid":
-            raise
-        messages.error(request, exc.message)
-        return _render_version(request, version, problems=exc.details, status=400)
-    messages.success(request, _("Version %(n)s is published.") % {"n": version.number})
-    return redirect("certifications:version", pk=version.pk)
+    if version.state != ReferentialState.DRAFT:
+        if request.method == "POST":
+            services.version_publish(version=version, by=request.user)  # refused with its message
+        messages.info(request, _("Version %(n)s is not a draft: it cannot be published.") % {"n": version.number})
+        return redirect("certifications:version", pk=version.pk)
+    policy.require(request.user, "referential.publish", version)
+    plan = mapping_plan(version)
+    form = forms.BlockMappingForm(request.POST if request.method == "POST" else None, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_publish(version=version, by=request.user, correspondences=form.declarations())
+        except RuleViolation as exc:
+            if exc.code == "publication_invalid":
+                messages.error(request, exc.message)
+                return _render_version(request, version, problems=exc.details, status=400)
+            if exc.code != "block_mapping_invalid":
+                raise
+            for problem in exc.details:
+                name = form.field_name(problem.block_id) if problem.block_id else None
+                form.add_error(name if name in form.fields else None, problem.message)
+            if not exc.details:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Version %(n)s is published.") % {"n": version.number})
+            return redirect("certifications:version", pk=version.pk)
+    return render(
+        request,
+        "certifications/version_publish.html",
+        {"version": version, "certification": version.certification, "plan": plan, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -200,10 +227,20 @@ def version_diff(request, pk):
     else:
         other = version.based_on or others.filter(number__lt=version.number).first()
     diff = diff_versions(other, version) if other else None
+    # The correspondence recorded when this version was published, from its previous version.
+    mapping = version_mapping(version)
     return render(
         request,
         "certifications/version_diff.html",
-        {"version": version, "other": other, "others": others, "diff": diff, "certification": version.certification},
+        {
+            "version": version,
+            "other": other,
+            "others": others,
+            "diff": diff,
+            "mapping": mapping,
+            "mapping_from": mapping[0].old_block.version if mapping else None,
+            "certification": version.certification,
+        },
     )
 
 

@@ -41,9 +41,15 @@ def extra_starts(email: str) -> list[str]:
     worklist lists thirty paths by state, the ones in evaluation (with the assessment form) last;
     nothing in the portal links to a certificate's public verification page (the QR code does)."""
     if email == "admin.hcr@demo.cqp.fr":
-        # The public verification page, opened from a certificate's QR code.
+        # The public verification page, opened from a certificate's QR code; the publish screen of
+        # the serveur draft v2 (its correspondence form), reached from the draft's page.
+        from certifications.models import ReferentialState, ReferentialVersion
+
         certificate = Certificate.objects.filter(state=CertificateState.ISSUED).order_by("pk").first()
-        return [certificate.verification_path]
+        draft = ReferentialVersion.objects.get(
+            certification__code="cqp-serveur-restauration", state=ReferentialState.DRAFT
+        )
+        return [certificate.verification_path, f"/branche/versions/{draft.pk}/publier/"]
     if email != "evaluateur@demo.cqp.fr":
         return []
     path = Path.objects.filter(evaluator__email=email, state=PathState.IN_EVALUATION).order_by("pk").first()

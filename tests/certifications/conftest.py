@@ -35,3 +35,27 @@ def _english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def reworked(published, branch_admin):
+    """A draft v2 of ``published`` (BC01..BC03): BC01 unchanged, BC02 retitled, BC03 removed,
+    BC04 added: publishing it asks for the correspondence of BC02 and BC03."""
+    from certifications import services
+
+    draft = services.version_new_from_published(certification=published.certification, by=branch_admin)
+    bc02 = draft.blocks.get(code="BC02")
+    services.block_save(
+        version=draft, by=branch_admin, block=bc02, code="BC02", title="Accueillir et conseiller la clientèle"
+    )
+    services.block_remove(block=draft.blocks.get(code="BC03"), by=branch_admin)
+    services.block_save(
+        version=draft,
+        by=branch_admin,
+        code="BC04",
+        title="Encaisser les clients",
+        competencies=["Établir l'addition", "Encaisser selon le moyen de paiement"],
+        modalities=[{"kind": "practical_situation"}],
+        criteria=["L'encaissement est juste"],
+    )
+    return draft

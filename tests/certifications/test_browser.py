@@ -53,3 +53,57 @@ def test_new_version_add_block_publish_and_diff(page, branch_admin, branch):
     assert "Ajouté" in row.inner_text()
     assert "Encaisser selon le moyen de paiement" in row.inner_text()
     assert cert.versions.get(number=2).state == ReferentialState.PUBLISHED
+
+
+def test_publish_screen_asks_for_the_correspondence_of_changed_blocks(page, branch_admin, branch):
+    """v2 rewords BC02 and drops BC03: the administrator must declare both before publishing."""
+    from pathlib import Path
+
+    from certifications import services
+    from certifications.models import BlockVersionMapping, ReferentialState
+    from tests.factories.certifications import CertificationFactory, published_version
+
+    cert = CertificationFactory(code="cqp-correspondance", title="CQP Correspondance navigateur", branches=[branch])
+    v1 = published_version(cert, blocks=3)
+    draft = services.version_new_from_published(certification=cert, by=branch_admin)
+    services.block_save(
+        version=draft,
+        by=branch_admin,
+        block=draft.blocks.get(code="BC02"),
+        code="BC02",
+        title="Accueillir et conseiller",
+    )
+    services.block_remove(block=draft.blocks.get(code="BC03"), by=branch_admin)
+    shots = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
+    shots.mkdir(parents=True, exist_ok=True)
+
+    login(page, branch_admin.email)
+    settle(page)
+    page.goto(f"{page.base_url}/branche/versions/{draft.pk}/")
+    settle(page)
+    page.get_by_role("link", name="Déclarer les correspondances et publier").click()
+    settle(page)
+    page.get_by_role("heading", name="Publier la version 2").wait_for()
+    page.get_by_role("button", name="Publier la version 2").click()
+    settle(page)
+    page.get_by_text("Déclarez la correspondance du bloc BC03").first.wait_for()
+    # The refused form answers 400 on purpose (Chromium logs it as a console error).
+    page.problems[:] = [p for p in page.problems if "status of 400" not in p]
+    page.screenshot(path=str(shots / "version-publish-errors.png"), full_page=True)
+
+    bc02 = page.get_by_role("group", name="BC02")
+    bc02.get_by_label("BC02 — Accueillir et conseiller").check()
+    page.get_by_role("group", name="BC03").get_by_label("Aucune correspondance", exact=False).check()
+    page.screenshot(path=str(shots / "version-publish-declared.png"), full_page=True)
+    page.get_by_role("button", name="Publier la version 2").click()
+    settle(page)
+    page.get_by_text("La version 2 est publiée.").wait_for()
+    assert cert.versions.get(number=2).state == ReferentialState.PUBLISHED
+    old = {b.code: b for b in v1.blocks.all()}
+    assert BlockVersionMapping.objects.get(old_block=old["BC03"]).new_block is None
+
+    page.get_by_role("link", name="Voir les modifications").click()
+    settle(page)
+    table = page.get_by_role("table", name="Correspondance des blocs de la version 1 dans la version 2")
+    assert "Aucune correspondance" in table.get_by_role("row").filter(has_text="BC03").inner_text()
+    page.screenshot(path=str(shots / "version-diff-correspondence.png"), full_page=True)

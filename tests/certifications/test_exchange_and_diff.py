@@ -39,7 +39,9 @@ def test_json_round_trip_gives_an_identical_version(published, branch_admin):
         criteria=["Sourire", "Rapidité"],
     )
     document = json.loads(json.dumps(export_version(draft)))
-    services.version_publish(version=draft, by=branch_admin)
+    # The reworked block's correspondence is declared (certifications.version_mapping).
+    previous = published.blocks.get(code=block.code)
+    services.version_publish(version=draft, by=branch_admin, correspondences={previous.pk: [block.pk]})
     imported = import_version(data=document, by=branch_admin)
     assert imported.state == ReferentialState.DRAFT
     assert version_content(imported) == version_content(draft)

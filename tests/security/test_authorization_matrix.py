@@ -112,6 +112,7 @@ def url_kwargs(w) -> dict:
         "referential-version-blocks": {"pk": w.version.pk},
         "referential-version-new-version": {"pk": w.version.pk},
         "referential-version-publish": {"pk": w.version.pk},
+        "referential-version-correspondence": {"pk": w.version.pk},
         "referential-version-retire": {"pk": w.version.pk},
         "habilitation-detail": {"pk": w.habilitation.pk},
         "habilitation-end": {"pk": w.habilitation.pk},
@@ -564,6 +565,8 @@ MATRIX = {
         "POST": "302 403 403 403 403 403 403 302+ 404 403 403 302+",
     },
     "certifications:version_publish": {
+        # GET: the publish screen; the world's version is published, so back to the version page.
+        "GET": "302 403 403 403 403 403 403 302 404 403 403 302",
         "POST": "302 403 403 403 403 403 403 302 404 403 403 302",
     },
     "certifications:version_retire": {
@@ -801,6 +804,9 @@ MATRIX = {
     },
     "referential-version-blocks": {
         "POST": "401 400 400 400 400 400 400 400 400 400 400 400",
+    },
+    "referential-version-correspondence": {
+        "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
     },
     "referential-version-detail": {
         "DELETE": "401 403 403 403 403 403 403 400 403 403 403 400",
