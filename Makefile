@@ -57,7 +57,7 @@ format: install
 
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
-	  ALLOWED_HOSTS=cqp.example.org SITE_URL=https://cqp.example.org \
+	  ALLOWED_HOSTS=cqp.example.org SITE_URL=https://cqp.example.org CACHE_URL=redis://127.0.0.1:6379/1 \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:

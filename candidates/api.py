@@ -149,7 +149,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     ordering = ["-uploaded_at", "-pk"]
 
     def get_queryset(self):
-        return Evidence.objects.filter(path__in=visible_paths(self.request.user))
+        return policy.scope(self.request.user, Evidence)
 
     @extend_schema(request=EvidenceUploadSerializer, responses=EvidenceSerializer)
     def create(self, request):

@@ -205,6 +205,7 @@ def _anonymise(candidate: Candidate, *, by, reason: str) -> Candidate:
         user.set_unusable_password()
         user.save()
         Token.objects.filter(user=user).delete()
+        user.access_tokens.all().delete()  # personal access tokens (their names may be personal)
         try:
             from django_otp.plugins.otp_static.models import StaticDevice
             from django_otp.plugins.otp_totp.models import TOTPDevice

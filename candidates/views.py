@@ -205,10 +205,8 @@ def evidence_upload(request, pk):
 
 @login_required
 def evidence_download(request, pk):
-    evidence = get_object_or_404(Evidence.objects.select_related("path"), pk=pk)
-    # Visible only to the people who may see the path; others get a 404 (existence not revealed).
-    path = policy.get_visible_or_404(request.user, Path, pk=evidence.path_id)
-    policy.require(request.user, "path.view", path)
+    # Visible only to the people the evidence policy names; others get a 404 (existence not revealed).
+    evidence = get_object_or_404(policy.scope(request.user, Evidence), pk=pk)
     return FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

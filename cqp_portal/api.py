@@ -11,10 +11,10 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cqp_portal.errors import DomainError
+from cqp_portal.errors import DomainError, as_conflict
 
 
 class Pagination(PageNumberPagination):
@@ -75,6 +75,11 @@ class NotFoundView(APIView):
 
 
 def exception_handler(exc, context):
+    # One answer for every state conflict of every object: 409 "conflict" (cqp_portal.errors).
+    conflict = as_conflict(exc)
+    if conflict is not None:
+        exc = conflict
+        set_rollback()
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "message": str(exc.message), "fields": {}}
         if exc.field:

@@ -38,3 +38,40 @@ class NotAllowed(DomainError):
     code = "permission_denied"
     status = 403
     default_message = _("You are not allowed to do this.")
+
+
+# Refusals because the object is not, or no longer, in a state that allows the step. The API
+# answers them as a lost race: 409 ``conflict`` (HTTP: the request conflicts with the current
+# state of the resource), whichever app raised them, so that 20 identical requests at once give
+# one success and 19 identical conflicts, whether each one read the row before or after the
+# winner committed. The message still says which state the object is in.
+STATE_CONFLICT_CODES = frozenset({"conflict", "transition_not_allowed", "session_state", "already_revoked"})
+
+# PostgreSQL: lock_not_available (lock_timeout, NOWAIT), serialization_failure, deadlock_detected.
+# Someone else holds the row: a conflict to retry, not an outage (never the 503 of
+# cqp_portal.security.middleware).
+LOCK_CONFLICT_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    for error in (exc, getattr(exc, "__cause__", None)):
+        if getattr(error, "pgcode", None) in LOCK_CONFLICT_SQLSTATES:
+            return True
+    return False
+
+
+def as_conflict(exc: BaseException) -> "DomainError | None":
+    """The ``Conflict`` an exception stands for (domain state refusal, django-fsm race, lock
+    conflict), or None."""
+    from django.db import DatabaseError
+    from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+    if isinstance(exc, DomainError):
+        if isinstance(exc, Conflict) or exc.code in STATE_CONFLICT_CODES:
+            return Conflict(exc.message)
+        return None
+    if isinstance(exc, ConcurrentTransition | TransitionNotAllowed):
+        return Conflict()
+    if isinstance(exc, DatabaseError) and is_lock_conflict(exc):
+        return Conflict()
+    return None

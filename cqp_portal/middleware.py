@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from cqp_portal.errors import DomainError
+from cqp_portal.errors import DomainError, as_conflict
 
 
 class DomainErrorMiddleware:
@@ -21,8 +21,12 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
             return None
+        if not isinstance(exception, DomainError):
+            exception = as_conflict(exception)  # django-fsm race or row lock held elsewhere
+            if exception is None:
+                return None
         messages.error(request, exception.message)
         target = request.META.get("HTTP_REFERER") or "/"
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "cqp_portal.security.middleware.NoStoreMiddleware",
     "cqp_portal.accounts.mfa.MFAEnforcementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -78,6 +79,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cqp_portal.urls"
+# A refused CSRF check shows the portal's own (French) page, not Django's English default.
+CSRF_FAILURE_VIEW = "cqp_portal.security.views.csrf_failure"
 WSGI_APPLICATION = "cqp_portal.wsgi.application"
 
 TEMPLATES = [
@@ -215,10 +218,18 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Both refuse the roles that require the second factor until it is given.
+        "cqp_portal.accounts.api_auth.TokenAuthentication",
+        "cqp_portal.accounts.api_auth.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bodies bounded in size and depth (cqp_portal.parsers); forms and uploads keep
+    # Django's limits (DATA_UPLOAD_MAX_MEMORY_SIZE, EVIDENCE_MAX_BYTES).
+    "DEFAULT_PARSER_CLASSES": [
+        "cqp_portal.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "cqp_portal.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -242,8 +253,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ModalityKindEnum": "certifications.models.ModalityKind"},
 }
 
-# Shared by every web process in production (login throttling, rate limits): Redis.
+# Shared by every web process in production (login throttling, rate limits): Redis. Without
+# it each process would count login attempts on its own and the limits would multiply with the
+# number of workers: the production profile refuses to start without it.
 CACHE_URL = env.get_url("CACHE_URL", None, schemes=("redis", "rediss"))
+if not DEBUG and not CACHE_URL:
+    raise env.ConfigurationError(
+        "CACHE_URL", "is required when DEBUG is off (redis://host:6379/1, shared by all web processes)"
+    )
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from cqp_portal import health, views
-from cqp_portal.accounts import mfa_views
+from cqp_portal.accounts import mfa_views, token_views
 from cqp_portal.accounts.forms import EmailAuthenticationForm
 
 admin.site.site_header = "Portail CQP"
@@ -23,6 +23,8 @@ urlpatterns = [
     ),
     path("connexion/2fa/", mfa_views.verify, name="mfa_verify"),
     path("connexion/2fa/configuration/", mfa_views.setup, name="mfa_setup"),
+    path("compte/jetons/", token_views.access_tokens, name="access_tokens"),
+    path("compte/jetons/<int:pk>/revoquer/", token_views.revoke_access_token, name="access_token_revoke"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

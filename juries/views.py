@@ -247,7 +247,13 @@ def evidence_download(request, pk, dossier_pk, evidence_pk):
     session = _session(request, pk)
     dossier = get_object_or_404(policy.scope(request.user, Dossier), pk=dossier_pk, session=session)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, path_id=dossier.path_id)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    # The type checked by content at upload, never one guessed from the file name.
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
 
 
 # --- deliberation grid -------------------------------------------------------------------------

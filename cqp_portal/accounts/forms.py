@@ -18,13 +18,11 @@ class EmailAuthenticationForm(AuthenticationForm):
     def clean(self):
         email = self.cleaned_data.get("username") or ""
         address = throttle.client_address(self.request)
-        if email and throttle.is_throttled(email, address):
+        # Counted before the password is checked (atomic in the shared cache): a wrong
+        # password keeps its count, a right one clears it.
+        if email and not throttle.attempt(email, address):
             raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError as error:
-            if email and getattr(error, "code", None) == "invalid_login":
-                throttle.record_failure(email, address)
-            raise
-        throttle.clear_failures(email)
+        cleaned = super().clean()
+        if email:
+            throttle.succeeded(email, address)
         return cleaned

@@ -43,7 +43,8 @@ def new_recovery_codes(user) -> list[str]:
 class MFAEnforcementMiddleware:
     """Until the second factor is given, a person who needs it reaches only the 2FA pages.
 
-    The API uses tokens created by the person (see README, "Security"); it is exempt here.
+    The API is exempt here: its authentication classes (cqp_portal.accounts.api_auth) apply
+    the same rule to sessions and tokens and answer 401 in the API's error shape.
     """
 
     def __init__(self, get_response):

@@ -156,3 +156,47 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.branch or self.training_provider or self.funder
         return f"{self.get_role_display()} ({scope})" if scope else self.get_role_display()
+
+
+class TokenSecondFactor(models.Model):
+    """Marks an integration token (``POST /api/v1/auth/token/``) obtained with the second
+    factor. For the roles that require it, a token without this mark is refused: tokens made
+    from the password alone before the rule existed stop working until a code is given."""
+
+    token = models.OneToOneField(
+        "authtoken.Token", primary_key=True, on_delete=models.CASCADE, related_name="second_factor"
+    )
+    verified_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("second factor of an API token")
+        verbose_name_plural = _("second factors of API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.token_id[:6]}… ({self.verified_at:%Y-%m-%d})"
+
+
+class PersonalAccessToken(models.Model):
+    """A named API token with an expiry, made from a (verified) web session and revocable from
+    the same page. Only the SHA-256 of the key is kept: the key is shown once, at creation."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("start of the key"), max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("personal access token")
+        verbose_name_plural = _("personal access tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

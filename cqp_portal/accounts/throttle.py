@@ -1,7 +1,14 @@
-"""Login throttling with a cool-off: failures are counted per e-mail and per client address
-in the cache; past the limit, attempts are refused until the window ends. Nothing is locked
-for good, so an attacker cannot lock a real person out permanently (OWASP ASVS 6.3)."""
+"""Login throttling with a cool-off: attempts are counted per e-mail and per client address
+in the shared cache (Redis in production: settings refuse to start without ``CACHE_URL``);
+past the limit, attempts are refused until the window ends. Nothing is locked for good, so an
+attacker cannot lock a real person out permanently (OWASP ASVS 6.3).
 
+Each attempt is counted *before* the password is checked, with Redis' atomic INCR: the limit
+holds exactly whatever the number of web processes and however many requests arrive at once
+(``tests/security/test_throttle_processes.py``). A successful login clears the account's count.
+"""
+
+import contextlib
 import hashlib
 
 from django.conf import settings
@@ -22,24 +29,26 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
-def is_throttled(email: str, address: str) -> bool:
-    return (cache.get(_key("account", email), 0) >= MAX_FAILURES_PER_ACCOUNT) or (
-        bool(address) and cache.get(_key("address", address), 0) >= MAX_FAILURES_PER_ADDRESS
-    )
+def _increment(key: str) -> int:
+    cache.add(key, 0, WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_SECONDS)
+        return 1
 
 
-def record_failure(email: str, address: str) -> None:
-    for kind, value in (("account", email), ("address", address)):
-        if not value:
-            continue
-        key = _key(kind, value)
-        if cache.add(key, 1, WINDOW_SECONDS):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, WINDOW_SECONDS)
+def attempt(email: str, address: str) -> bool:
+    """Count one attempt; False when it is past a limit (refuse it without checking the password)."""
+    allowed = _increment(_key("account", email)) <= MAX_FAILURES_PER_ACCOUNT
+    if address:
+        allowed = (_increment(_key("address", address)) <= MAX_FAILURES_PER_ADDRESS) and allowed
+    return allowed
 
 
-def clear_failures(email: str) -> None:
+def succeeded(email: str, address: str) -> None:
+    """A right password: the account's count starts again, the address gets its attempt back."""
     cache.delete(_key("account", email))
+    if address:
+        with contextlib.suppress(ValueError):  # expired meanwhile
+            cache.decr(_key("address", address))

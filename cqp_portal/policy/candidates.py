@@ -154,3 +154,17 @@ def _export_data(user, candidate):
 def _anonymise(user, candidate):
     # Erasure (art. 17) is a staff decision: no other role may anonymise (staff pass by default).
     return False
+
+
+@scope_contributor("candidates.evidence", joins=False)
+def _evidence(user):
+    """Evidence documents: the people who may open the path's file (``path.view``: the candidate,
+    the evaluator or tutor, its managers) and the jury members whose session examines it.
+    Funder officers see the paths they are asked to fund, not their documents: the same rule
+    for the download pages and ``/api/v1/evidence/``."""
+    from candidates.models import Path
+    from juries.models import Dossier
+
+    return Q(path_id__in=Path.objects.filter(_paths(user)).values("pk")) | Q(
+        path_id__in=Dossier.objects.filter(session__members__user=user).values("path_id")
+    )

@@ -11,8 +11,11 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.templatetags.static import static
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+
+from cqp_portal.errors import is_lock_conflict
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,29 @@ class SecurityHeadersMiddleware:
         if "Content-Security-Policy" not in response:
             policy = CSP_API_DOCS if request.path.startswith(API_DOCS_PREFIX) else CSP
             response["Content-Security-Policy"] = policy
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (with ``private, no-cache``) on every answer that may carry
+    personal data: any page seen by a logged-in person, every API answer and every file
+    download. Browsers and shared proxies then keep no copy (a shared computer's back button,
+    a company proxy). Public pages for anonymous visitors (login, certificate verification)
+    keep their own caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith("/api/")
+            or response.has_header("Content-Disposition")
+            or getattr(response, "streaming", False)
+            or (user is not None and user.is_authenticated)
+        ):
+            add_never_cache_headers(response)
         return response
 
 
@@ -103,6 +129,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if is_lock_conflict(exception):
+            return None  # a row held by someone else: DomainErrorMiddleware shows it as a conflict
         if isinstance(exception, DATABASE_ERRORS):
             # The exception text may quote SQL parameters: log its class only.
             logger.warning("database unavailable (%s) on %s %s", type(exception).__name__, request.method, request.path)

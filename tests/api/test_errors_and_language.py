@@ -31,11 +31,20 @@ def test_400_malformed_json(candidate_user):
     assert_error_shape(response, 400, "parse_error")
 
 
-def test_400_rule_violation_names_the_rule(world, evaluator):
-    response = api(evaluator).post(f"/api/v1/paths/{world.path.pk}/transitions/start_positioning/", {}, format="json")
+def test_400_rule_violation_names_the_rule(world, branch_admin):
+    url = f"/api/v1/paths/{world.path.pk}/transitions/return_to_evaluation/"
+    response = api(branch_admin).post(url, {"note": " "}, format="json")
     assert response.status_code == 400
-    assert response.json()["code"] not in ("", "error")
+    assert response.json()["code"] == "reason_required" and "note" in response.json()["fields"]
     assert set(response.json()) >= {"code", "message", "fields"}
+
+
+def test_409_a_step_the_state_does_not_allow(world, evaluator):
+    """Not possible from the path's state (here, already in evaluation): the conflict every
+    object answers, raced or not (issue 16)."""
+    response = api(evaluator).post(f"/api/v1/paths/{world.path.pk}/transitions/start_positioning/", {}, format="json")
+    assert_error_shape(response, 409, "conflict")
+    assert "évaluation" in response.json()["message"].lower()
 
 
 def test_401_anonymous():

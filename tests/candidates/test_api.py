@@ -31,8 +31,9 @@ def test_transition_actions(make_path, candidate_user, evaluator):
     assert response.status_code == 200, response.json()
     assert response.json()["state"] == "registered"
     refused = api(candidate_user).post(f"/api/v1/paths/{path.pk}/transitions/register/")
-    assert refused.status_code == 400
-    assert refused.json()["code"] == "transition_not_allowed"
+    # A step the path's state no longer allows is a conflict, as for every object (issue 16).
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "conflict" and refused.json()["message"]
     forbidden = api(evaluator).post(f"/api/v1/paths/{path.pk}/transitions/withdraw/")
     assert forbidden.status_code == 403
     assert api(candidate_user).post(f"/api/v1/paths/{path.pk}/transitions/award/").status_code == 404

@@ -103,7 +103,8 @@ def test_the_api_revokes_with_the_error_shape(client, issued, branch_admin, othe
     response = client.post(
         f"/api/v1/certificates/{issued.pk}/revoke/", {"reason": "API"}, content_type="application/json"
     )
-    assert response.status_code == 400 and response.json()["code"] == "already_revoked"
+    # A step the object's state no longer allows is a conflict, as for every object (issue 16).
+    assert response.status_code == 409 and response.json()["code"] == "conflict"
 
 
 def test_a_pending_certificate_can_be_revoked_before_its_pdf_exists(

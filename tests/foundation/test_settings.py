@@ -28,6 +28,7 @@ def production_env(**overrides: str) -> dict:
         "ALLOWED_HOSTS": "cqp.example.org",
         "SITE_URL": "https://cqp.example.org",
         "DATABASE_URL": "postgres://cqp:secret@db.example.org:5432/cqp",
+        "CACHE_URL": "redis://redis.example.org:6379/1",
     }
     env.update(overrides)
     return env
@@ -66,6 +67,14 @@ def test_bad_boolean_is_one_line():
 
 def test_bad_broker_url_is_one_line():
     assert_one_line_error(manage("check", **production_env(CELERY_BROKER_URL="amqp://x")), "CELERY_BROKER_URL")
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    """Login, token and verification limits live in the cache: per-process memory would let
+    each web worker count on its own (README, "Security")."""
+    env = production_env()
+    del env["CACHE_URL"]
+    assert_one_line_error(manage("check", **env), "CACHE_URL")
 
 
 def test_check_deploy_is_clean_with_the_production_profile():

@@ -101,7 +101,11 @@ def url_kwargs(w) -> dict:
     from juries.certificates.models import CdcExportJob
 
     cdc_job = CdcExportJob.objects.create(created_by=w.users["admin_a"])  # A's own export request
+    from cqp_portal.accounts.api_auth import new_personal_token
+
+    a_token, _key = new_personal_token(user=w.users["candidate_a"], name="Script", days=30)  # A's own API token
     return {
+        "access_token_revoke": {"pk": a_token.pk},
         "password_reset_confirm": {
             "uidb64": urlsafe_base64_encode(force_bytes(w.users["candidate_a"].pk)),
             "token": "set-password",
@@ -360,8 +364,8 @@ MATRIX = {
         "POST": "302 200 200 403 403 403 403 403 403 403 403 404",
     },
     "candidates:evidence_download": {
-        "GET": "302 200 404 200 404 302 404 200 404 200 302 200",
-        "POST": "302 200 404 200 404 302 404 200 404 200 302 200",
+        "GET": "302 200 404 200 404 200 404 200 404 200 404 200",
+        "POST": "302 200 404 200 404 200 404 200 404 200 404 200",
     },
     "candidates:evidence_upload": {
         "POST": "302 302 404 302 404 302 404 302 404 302 302 302",
@@ -585,7 +589,7 @@ MATRIX = {
         "POST": "401 400 400 400 400 400 400 400 400 400 400 400",
     },
     "evidence-detail": {
-        "GET": "401 200 404 200 404 200 404 200 404 200 200 200",
+        "GET": "401 200 404 200 404 200 404 200 404 200 404 200",
     },
     "evidence-list": {
         "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
@@ -759,6 +763,13 @@ MATRIX = {
         "GET": "200 302 302 302 302 302 302 302 302 302 302 302",
         "POST": "200 302 302 302 302 302 302 302 302 302 302 302",
         "PUT": "200 302 302 302 302 302 302 302 302 302 302 302",
+    },
+    "access_tokens": {
+        "GET": "302 200 200 200 200 200 200 200 200 200 200 200",
+        "POST": "302 200 200 200 200 200 200 200 200 200 200 200",
+    },
+    "access_token_revoke": {
+        "POST": "302 302+ 404 404 404 404 404 404 404 404 404 404",
     },
     "mfa_setup": {
         "GET": "302 200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+",
