@@ -164,8 +164,31 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # them doubled the image's collectstatic time.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
+# Media (evidence, certificates, minutes, CDC flux, register uploads): the local folder for
+# `make run`; S3-compatible object storage (MinIO, S3...) when web and worker processes run on
+# several machines. The bucket stays private: every download goes through a view that checks the
+# permission policy and streams the object (cqp_portal/storage.py).
+MEDIA_STORAGE = env.get_choice("MEDIA_STORAGE", "local", choices=("local", "s3"))
+if MEDIA_STORAGE == "s3":
+    # django-storages reads these settings under the same names as the environment variables.
+    AWS_STORAGE_BUCKET_NAME = env.get_str("AWS_STORAGE_BUCKET_NAME", "")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise env.ConfigurationError("AWS_STORAGE_BUCKET_NAME", "is required when MEDIA_STORAGE is s3")
+    AWS_S3_ENDPOINT_URL = env.get_url("AWS_S3_ENDPOINT_URL", None, schemes=("http", "https"))
+    # Unset: boto3's own chain (instance role, ~/.aws); MinIO and most providers need both.
+    AWS_ACCESS_KEY_ID = env.get_str("AWS_ACCESS_KEY_ID", None)
+    AWS_SECRET_ACCESS_KEY = env.get_str("AWS_SECRET_ACCESS_KEY", None)
+    AWS_S3_REGION_NAME = env.get_str("AWS_S3_REGION_NAME", None)
+    # MinIO and other self-hosted servers are addressed by path (no DNS name per bucket).
+    AWS_S3_ADDRESSING_STYLE = env.get_choice(
+        "AWS_S3_ADDRESSING_STYLE", "path" if AWS_S3_ENDPOINT_URL else "auto", choices=("auto", "path", "virtual")
+    )
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "cqp_portal.storage.PrivateS3Storage"}
+else:
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
