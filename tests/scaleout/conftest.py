@@ -8,6 +8,21 @@ import boto3
 import pytest
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "scaleout: two web nodes and two workers on the shared services")
+
+
+@pytest.fixture
+def say(capsys):
+    """Print live, even under pytest's output capture: `make test` shows what the test did."""
+
+    def say(message: str) -> None:
+        with capsys.disabled():
+            print(f"\n[scale-out] {message}", end="", flush=True)
+
+    return say
+
+
 def s3_client():
     return boto3.client(
         "s3",
