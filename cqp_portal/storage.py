@@ -42,6 +42,25 @@ class PrivateS3Storage(S3Storage):
         )
         return defaults
 
+    def health_client(self):
+        """A client that gives up within seconds (the storage's own retries for minutes):
+        /healthz must answer before the load balancer's or the monitor's timeout."""
+        from botocore.config import Config
+
+        session = self._create_session()
+        return session.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=self.region_name,
+            config=Config(
+                connect_timeout=1,
+                read_timeout=2,
+                retries={"max_attempts": 1},
+                s3={"addressing_style": self.addressing_style},
+                signature_version=self.signature_version,
+            ),
+        )
+
     def url(self, name, parameters=None, expire=None, http_method=None):
         return urljoin(settings.MEDIA_URL, filepath_to_uri(name))
 

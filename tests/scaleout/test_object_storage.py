@@ -218,3 +218,19 @@ def test_certificate_pdfs_rendered_by_a_worker_land_in_the_bucket_and_download_f
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == mine.sha256
     client.force_login(other_candidate_user)
     assert client.get(f"/certificats/{mine.pk}/pdf/").status_code == 404
+
+
+def test_healthz_checks_the_bucket(s3_media, client, settings):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["storage"] == "ok"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {**settings.STORAGES["default"]["OPTIONS"], "bucket_name": "no-such-bucket"},
+        },
+    }
+    started = time.monotonic()
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["storage"] == "error"
+    assert time.monotonic() - started < 5
