@@ -42,6 +42,17 @@ class PrivateS3Storage(S3Storage):
         )
         return defaults
 
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        # botocore waits 60 s to connect and retries: a stalled store would hold a gunicorn
+        # worker past its 30 s timeout. Fail within seconds instead (the view answers 503/500,
+        # the task is retried).
+        from botocore.config import Config
+
+        self.client_config = self.client_config.merge(
+            Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"})
+        )
+
     def health_client(self):
         """A client that gives up within seconds (the storage's own retries for minutes):
         /healthz must answer before the load balancer's or the monitor's timeout."""
