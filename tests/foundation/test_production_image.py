@@ -41,3 +41,19 @@ def test_the_image_steps_serve_a_page_and_its_static_files_with_debug_off():
         assert status == 200
     finally:
         node.stop()
+
+
+def test_the_release_step_migrates_and_refuses_an_image_without_its_static_manifest(tmp_path):
+    import subprocess
+
+    from tests.processes import production_env
+
+    env = production_env(STATIC_ROOT=str(build_production_static()))
+    release = [str(ROOT / "scripts" / "release")]
+    done = subprocess.run(release, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "release: migrations applied, static manifest present" in done.stdout
+    env["STATIC_ROOT"] = str(tmp_path)  # static files collected without the production storage
+    refused = subprocess.run(release, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0
+    assert "no static manifest" in refused.stderr
