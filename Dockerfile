@@ -1,4 +1,4 @@
-# Production image: gunicorn (web), Celery worker and beat share it.
+# Production image: gunicorn (web), Celery worker and beat, and the release step share it.
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update \
@@ -9,9 +9,11 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DEBUG=true python manage.py compilemessages -v 0 \
- && DEBUG=true python manage.py collectstatic --noinput -v 0
+# Static files collected once, here, with the production storage (manifest of hashed names):
+# every web container of every machine serves the same files, with nothing shared at run time.
+RUN scripts/build-static
 RUN useradd --system --uid 1000 cqp && mkdir -p /app/var/media && chown -R cqp /app/var
 USER cqp
 EXPOSE 8000
-CMD ["gunicorn", "cqp_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# Never migrates: `scripts/release` (the compose `release` service) does, once per deployment.
+CMD ["scripts/start-web"]

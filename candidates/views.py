@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -49,6 +49,7 @@ from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
 from cqp_portal.errors import Conflict, RuleViolation
 from cqp_portal.policy.roles import admin_branch_ids, provider_ids
+from cqp_portal.storage import stored_file_response
 from juries.certificates.selectors import certificates_by_path
 from juries.selectors import decision_summaries_for_paths
 
@@ -207,8 +208,8 @@ def evidence_upload(request, pk):
 def evidence_download(request, pk):
     # Visible only to the people the evidence policy names; others get a 404 (existence not revealed).
     evidence = get_object_or_404(policy.scope(request.user, Evidence), pk=pk)
-    return FileResponse(
-        evidence.file.open("rb"),
+    return stored_file_response(
+        evidence.file,
         as_attachment=True,
         filename=evidence.original_name,
         content_type=evidence.content_type,

@@ -48,6 +48,16 @@ def get_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def get_choice(name: str, default: str, *, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigurationError(name, f"must be one of {', '.join(choices)}, got {raw!r}")
+    return value
+
+
 def get_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

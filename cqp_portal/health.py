@@ -1,5 +1,5 @@
-"""Health endpoints: /healthz checks the database and the broker; /livez checks nothing
-(the baseline of the benchmarks)."""
+"""Health endpoints: /healthz checks the database, the broker and the object store (monitoring,
+readiness); /livez checks nothing (the load balancer's liveness probe, the benchmarks' baseline)."""
 
 from django.conf import settings
 from django.db import connection
@@ -30,9 +30,22 @@ def _broker_status() -> str:
     return "ok"
 
 
+def _storage_status() -> str:
+    from django.core.files.storage import default_storage
+
+    health_client = getattr(default_storage, "health_client", None)  # PrivateS3Storage: the bucket
+    if health_client is None:
+        return "local"
+    try:
+        health_client().head_bucket(Bucket=default_storage.bucket_name)
+    except Exception:
+        return "error"
+    return "ok"
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _database_status(), "broker": _broker_status()}
+    checks = {"database": _database_status(), "broker": _broker_status(), "storage": _storage_status()}
     healthy = all(value != "error" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from cqp_portal import env
 
@@ -140,7 +141,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# Filled at image build time by scripts/build-static (production storage, with its manifest).
+STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -161,9 +163,35 @@ INACTIVE_CANDIDATE_RETENTION_DAYS = env.get_int("INACTIVE_CANDIDATE_RETENTION_DA
 
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Source maps (7 MB of the API docs' bundles) are fetched by developer tools only: compressing
+# them doubled the image's collectstatic time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+
+# Media (evidence, certificates, minutes, CDC flux, register uploads): the local folder for
+# `make run`; S3-compatible object storage (MinIO, S3...) when web and worker processes run on
+# several machines. The bucket stays private: every download goes through a view that checks the
+# permission policy and streams the object (cqp_portal/storage.py).
+MEDIA_STORAGE = env.get_choice("MEDIA_STORAGE", "local", choices=("local", "s3"))
+if MEDIA_STORAGE == "s3":
+    # django-storages reads these settings under the same names as the environment variables.
+    AWS_STORAGE_BUCKET_NAME = env.get_str("AWS_STORAGE_BUCKET_NAME", "")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise env.ConfigurationError("AWS_STORAGE_BUCKET_NAME", "is required when MEDIA_STORAGE is s3")
+    AWS_S3_ENDPOINT_URL = env.get_url("AWS_S3_ENDPOINT_URL", None, schemes=("http", "https"))
+    # Unset: boto3's own chain (instance role, ~/.aws); MinIO and most providers need both.
+    AWS_ACCESS_KEY_ID = env.get_str("AWS_ACCESS_KEY_ID", None)
+    AWS_SECRET_ACCESS_KEY = env.get_str("AWS_SECRET_ACCESS_KEY", None)
+    AWS_S3_REGION_NAME = env.get_str("AWS_S3_REGION_NAME", None)
+    # MinIO and other self-hosted servers are addressed by path (no DNS name per bucket).
+    AWS_S3_ADDRESSING_STYLE = env.get_choice(
+        "AWS_S3_ADDRESSING_STYLE", "path" if AWS_S3_ENDPOINT_URL else "auto", choices=("auto", "path", "virtual")
+    )
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "cqp_portal.storage.PrivateS3Storage"}
+else:
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

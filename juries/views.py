@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
 from cqp_portal.errors import Conflict
 from cqp_portal.policy.roles import admin_branch_ids
+from cqp_portal.storage import stored_file_response
 from juries import selectors, services
 from juries.forms import (
     AppealDecisionForm,
@@ -248,11 +249,8 @@ def evidence_download(request, pk, dossier_pk, evidence_pk):
     dossier = get_object_or_404(policy.scope(request.user, Dossier), pk=dossier_pk, session=session)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, path_id=dossier.path_id)
     # The type checked by content at upload, never one guessed from the file name.
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+    return stored_file_response(
+        evidence.file, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
     )
 
 
@@ -343,7 +341,7 @@ def minutes_download(request, pk):
     policy.require(request.user, "jury_session.view_minutes", session)
     if not session.pv_file:
         raise Http404
-    return FileResponse(session.pv_file.open("rb"), as_attachment=False, filename=f"pv-jury-{session.date:%Y%m%d}.pdf")
+    return stored_file_response(session.pv_file, as_attachment=False, filename=f"pv-jury-{session.date:%Y%m%d}.pdf")
 
 
 # --- decisions, corrections, appeals -----------------------------------------------------------

@@ -27,6 +27,7 @@ from certifications.importing.reading import MalformedFiche, fingerprint, parse_
 from certifications.importing.writing import Outcome, import_fiches
 from certifications.models import CertificationKind, ImportJob, ImportState
 from cqp_portal.errors import DomainError
+from cqp_portal.storage import copy_to_local
 
 CHUNK = 250  # fiches per transaction
 SPOOL_FRAME = 250  # records per compressed frame of the spool
@@ -233,7 +234,17 @@ def run_job(job: ImportJob) -> ImportJob:
         )
 
     try:
-        stats = run_import(job.file.path, only_cqp=job.only_cqp, dry_run=job.dry_run, progress=report)
+        with tempfile.TemporaryDirectory(prefix="fc-upload-") as folder:
+            # The upload is in the media storage (a bucket when web and workers run on several
+            # machines): copied to this worker's temporary folder, where lxml streams it.
+            local = Path(folder) / "upload.xml"
+            try:
+                copy_to_local(job.file, local)
+            except FileNotFoundError:
+                raise ImportFileError(
+                    f"{job.original_name}: the uploaded file is missing; nothing was imported"
+                ) from None
+            stats = run_import(local, only_cqp=job.only_cqp, dry_run=job.dry_run, progress=report)
     except ImportFileError as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             state=ImportState.FAILED, message=str(exc), finished_at=timezone.now()

@@ -6,7 +6,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from cqp_portal import policy
 from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
 from cqp_portal.policy.roles import admin_branch_ids
+from cqp_portal.storage import stored_file_response
 from juries.certificates import badges, cdc, selectors, services
 from juries.certificates.forms import BulkRevokeForm, CdcExportForm, ReissueForm, RevokeForm
 from juries.certificates.models import CdcExport, CdcExportJob, Certificate, CertificateState
@@ -148,7 +149,7 @@ def download(request, pk: int):
     policy.require(request.user, "certificate.download", certificate)
     if not certificate.pdf:
         raise Http404
-    return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.number}.pdf")
+    return stored_file_response(certificate.pdf, as_attachment=True, filename=f"{certificate.number}.pdf")
 
 
 # --- branch administrators: register, revocation, re-issue -------------------------------------------
@@ -362,4 +363,4 @@ def cdc_job_progress(request, pk: int):
 @role_required(Role.BRANCH_ADMIN)
 def cdc_download(request, pk: int):
     export = get_object_or_404(policy.scope(request.user, CdcExport), pk=pk)
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=f"{export.id_flux}.xml")
+    return stored_file_response(export.file, as_attachment=True, filename=f"{export.id_flux}.xml")

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def settings_variables() -> set[str]:
     source = (ROOT / "cqp_portal" / "settings.py").read_text()
-    return set(re.findall(r'env\.get_\w+\(\s*"([A-Z_]+)"', source))
+    return set(re.findall(r'env\.get_\w+\(\s*"([A-Z0-9_]+)"', source))
 
 
 def compose():
@@ -19,12 +19,36 @@ def compose():
 
 def test_compose_has_every_service_with_health_checks():
     services = compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
-    for name in ("web", "worker", "db", "redis"):
+    assert set(services) == {"release", "web", "worker", "beat", "db", "redis", "minio", "media-bucket"}
+    for name in ("web", "worker", "db", "redis", "minio"):
         assert "healthcheck" in services[name], name
-    assert "gunicorn cqp_portal.wsgi:application" in " ".join(services["web"]["command"])
+    assert services["web"]["command"] == ["scripts/start-web"]
+    assert services["release"]["command"] == ["scripts/release"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "cqp_portal", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "cqp_portal", "beat"]
+
+
+def test_only_the_release_step_migrates_and_the_others_wait_for_it():
+    services = compose()["services"]
+    release = (ROOT / "scripts" / "release").read_text()
+    assert "manage.py migrate --noinput" in release
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["release"]["condition"] == "service_completed_successfully", name
+        assert "migrate" not in " ".join(services[name]["command"]), name
+    assert "migrate" not in (ROOT / "scripts" / "start-web").read_text().split("set -euo")[1]
+    assert services["release"]["restart"] == "no"
+    assert services["release"]["depends_on"]["media-bucket"]["condition"] == "service_completed_successfully"
+
+
+def test_exactly_one_beat_and_media_in_the_object_store():
+    services = compose()["services"]
+    assert services["beat"]["deploy"]["replicas"] == 1
+    for name in ("release", "web", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["MEDIA_STORAGE"] == "s3", name
+        assert environment["AWS_S3_ENDPOINT_URL"] == "http://minio:9000", name
+        assert "volumes" not in services[name], f"{name} keeps no files of its own"
+    assert services["minio"]["image"].startswith("minio/minio:")
 
 
 def test_compose_variables_are_the_ones_settings_read():
@@ -44,7 +68,7 @@ def test_compose_variables_are_the_ones_settings_read():
 
 def test_app_services_depend_on_healthy_database_and_broker():
     services = compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("release", "web", "worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"

@@ -9,7 +9,7 @@ from cqp_portal.tasks import enqueue_on_commit, ping
 def test_healthz_reports_database_and_broker(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok", "storage": "local"}
 
 
 @pytest.mark.django_db
