@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cqp_portal.errors import DomainError
+from cqp_portal.errors import DomainError, integrity_refusal
 
 
 class Pagination(PageNumberPagination):
@@ -75,6 +75,7 @@ class NotFoundView(APIView):
 
 
 def exception_handler(exc, context):
+    exc = integrity_refusal(exc) or exc
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "message": str(exc.message), "fields": {}}
         if exc.field:

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from cqp_portal.errors import DomainError
+from cqp_portal.errors import DomainError, integrity_refusal
 
 
 class DomainErrorMiddleware:
@@ -21,7 +21,10 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
+            return None
+        exception = integrity_refusal(exception) or exception
+        if not isinstance(exception, DomainError):
             return None
         messages.error(request, exception.message)
         target = request.META.get("HTTP_REFERER") or "/"
