@@ -460,7 +460,7 @@ def grid_page(session) -> list[GridPageTable]:
 def dossier_detail(dossier):
     """Everything a member needs on one dossier: positioning, assessments, evidence."""
     path = dossier.path
-    path_blocks = list(path.path_blocks.select_related("block").order_by("block__order", "block_id"))
+    path_blocks = list(path.path_blocks.select_related("block", "held_through").order_by("block__order", "block_id"))
     assessments = list(
         path.assessments.select_related("block", "evaluator", "modality")
         .annotate(superseded=Count("superseded_by"))

@@ -112,6 +112,8 @@ def test_the_grid_shows_the_expired_block(client, session, jury, version, evalua
     client.force_login(jury_member)
     page = client.get(reverse("juries:grid", args=[session.pk])).content.decode()
     assert "Expiré, détenu jusqu&#x27;au 31/03/2025" in page
+    dossier = client.get(reverse("juries:dossier_detail", args=[session.pk, decision.dossier_id])).content.decode()
+    assert "détenu jusqu'au 31/03/2025, expiré avant la date du jury" in dossier
     api = client.get(f"/api/v1/jury-decisions/{decision.pk}/").json()
     bc01 = next(b for b in api["block_decisions"] if b["block_code"] == "BC01")
     assert bc01["expired_on"] == "2025-03-31" and bc01["held"] is False
