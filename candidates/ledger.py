@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 
 from candidates.models import AcquiredBlock, AcquisitionSource, add_months
 from certifications.models import Certification, SkillBlock
@@ -22,15 +21,9 @@ from cqp_portal.audit.services import audit_record
 def is_valid_on(acquisition: AcquiredBlock, on_date: datetime.date) -> bool:
     """The one rule on validity: a ledger row grants its block on ``on_date`` unless it was
     revoked (a corrected decision) or its validity ended before that day (domain.md, "Validity
-    of validated blocks": expired blocks must be assessed again). ``valid_acquisitions`` is
-    the same rule as a query."""
+    of validated blocks": expired blocks must be assessed again). Positioning, the jury's
+    grid, outcome, close and ratification all go through it (``block_holdings``)."""
     return acquisition.revoked_at is None and (acquisition.valid_until is None or on_date <= acquisition.valid_until)
-
-
-def valid_acquisitions(candidate, on_date: datetime.date):
-    return AcquiredBlock.objects.filter(candidate=candidate, revoked_at__isnull=True).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=on_date)
-    )
 
 
 @dataclass(frozen=True)

@@ -163,3 +163,33 @@ def test_ratification_is_refused_while_a_held_block_is_no_longer_held(
     row = new.block_decisions.get(block__code="BC01")
     assert (row.held, row.validated, row.reasons, new.outcome) == (False, False, "BC01 révoqué", Outcome.PARTIAL)
     services.jury_session_ratify(session=session, by=branch_admin)
+
+
+def test_the_ledger_decides_validity_on_a_date_directly_and_through_a_passerelle(version):
+    from candidates.ledger import block_holdings, held_blocks
+    from certifications.models import BlockEquivalence
+    from tests.factories.candidates import AcquiredBlockFactory, CandidateFactory
+    from tests.factories.certifications import CertificationFactory, published_version
+
+    candidate = CandidateFactory()
+    bc01, bc02, _bc03 = version.blocks.order_by("order")
+    foreign = published_version(CertificationFactory(), blocks=1).blocks.get()
+    BlockEquivalence.objects.create(from_block=foreign, to_block=bc02, bidirectional=False)
+    day = datetime.date(2026, 6, 30)
+    old = AcquiredBlockFactory(candidate=candidate, block=bc01, valid_until=datetime.date(2026, 1, 31))
+    older = AcquiredBlockFactory(candidate=candidate, block=bc01, valid_until=datetime.date(2025, 1, 31))
+    through = AcquiredBlockFactory(candidate=candidate, block=foreign, valid_until=day)
+    holdings = block_holdings(candidate, version, day)
+    # Expired: the row valid the longest is the one the candidate is told about.
+    assert (holdings[bc01.pk].valid, holdings[bc01.pk].acquisition, holdings[bc01.pk].expired_on) == (
+        False,
+        old,
+        datetime.date(2026, 1, 31),
+    )
+    assert older != holdings[bc01.pk].acquisition
+    assert holdings[bc02.pk].valid and holdings[bc02.pk].acquisition == through  # valid on its last day
+    assert held_blocks(candidate, version, day) == {bc02.pk: through}
+    assert held_blocks(candidate, version, day + datetime.timedelta(days=1)) == {}
+    # A valid row wins over an expired one.
+    fresh = AcquiredBlockFactory(candidate=candidate, block=bc01, valid_until=None)
+    assert block_holdings(candidate, version, day)[bc01.pk].acquisition == fresh
