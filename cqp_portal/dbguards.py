@@ -8,7 +8,8 @@ admin) can rewrite a final record on either database.
 - certificate: never deleted (revocation is a state);
 - path: its certification and référentiel version never change once it left the draft state;
 - référentiel version: once published, no field changes and it is not deleted, except the
-  published → retired transition (``state`` and ``retired_at``).
+  published → retired transition (``state`` and ``retired_at``); nor does its content
+  (activities, blocks, competencies, modalities, criteria).
 
 Each message starts with a ``cqp-integrity:<rule>`` marker that ``cqp_portal.errors`` turns into
 a clear error (HTML message, API 409). SQLite drops a table's triggers when a migration rebuilds
@@ -117,12 +118,42 @@ def _published_version(apps) -> dict[str, str]:
     }
 
 
+def _published_content(apps) -> dict[str, str]:
+    """The content of a non-draft version (PostgreSQL: certifications migrations 0003/0004)."""
+    versions = apps.get_model("certifications", "ReferentialVersion")._meta.db_table
+    blocks = apps.get_model("certifications", "SkillBlock")._meta.db_table
+    state_of = {
+        "version": f"(SELECT v.state FROM {versions} v WHERE v.id = {{row}}.version_id)",
+        "block": (
+            f"(SELECT v.state FROM {blocks} b JOIN {versions} v ON v.id = b.version_id WHERE b.id = {{row}}.block_id)"
+        ),
+    }
+    triggers = {}
+    for name, via in (
+        ("Activity", "version"),
+        ("SkillBlock", "version"),
+        ("Competency", "block"),
+        ("EvaluationModality", "block"),
+        ("Criterion", "block"),
+    ):
+        table = apps.get_model("certifications", name)._meta.db_table
+        # A missing version or block (deleted earlier in the same cascade) was a draft.
+        old = f"coalesce({state_of[via].format(row='OLD')}, 'draft') <> 'draft'"
+        new = f"coalesce({state_of[via].format(row='NEW')}, 'draft') <> 'draft'"
+        abort = _abort("published-version")
+        triggers[f"{table}_frozen_insert"] = f"BEFORE INSERT ON {table} WHEN {new} BEGIN {abort} END"
+        triggers[f"{table}_frozen_update"] = f"BEFORE UPDATE ON {table} WHEN {old} OR {new} BEGIN {abort} END"
+        triggers[f"{table}_frozen_delete"] = f"BEFORE DELETE ON {table} WHEN {old} BEGIN {abort} END"
+    return triggers
+
+
 GUARDS = {
     "audit": _audit,
     "final-decision": _final_decision,
     "certificate": _certificate,
     "path-version": _path_version,
     "published-version": _published_version,
+    "published-content": _published_content,
 }
 
 

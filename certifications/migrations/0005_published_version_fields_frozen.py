@@ -2,7 +2,8 @@
 (migrations 0003/0004): once it left the draft state, the database refuses any change to the
 version row and its deletion, except the published → retired transition (``state`` and
 ``retired_at``), on PostgreSQL and on SQLite (cqp_portal.dbguards). The comparison covers the
-whole row, so a column added later is protected without a new trigger on PostgreSQL."""
+whole row, so a column added later is protected without a new trigger on PostgreSQL. On SQLite
+the content of a non-draft version is guarded too (the PostgreSQL triggers of 0003/0004)."""
 
 from django.db import migrations
 
@@ -41,13 +42,14 @@ DROP FUNCTION IF EXISTS certifications_published_version_frozen();
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_CREATE, params=None)
-    dbguards.install_sqlite_guards(apps, schema_editor.connection, ["published-version"])
+    # SQLite also gets the content guard PostgreSQL has had since 0003/0004.
+    dbguards.install_sqlite_guards(apps, schema_editor.connection, ["published-version", "published-content"])
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_DROP, params=None)
-    dbguards.drop_sqlite_guards(apps, schema_editor.connection, ["published-version"])
+    dbguards.drop_sqlite_guards(apps, schema_editor.connection, ["published-version", "published-content"])
 
 
 class Migration(migrations.Migration):

@@ -45,7 +45,7 @@ def insert(db, table, **values) -> int:
         if notnull and not pk and default is None and name not in values:
             kind = kind.lower()
             values[name] = 1 if ("int" in kind or "bool" in kind) else ("2026-01-01" if "date" in kind else "x")
-    columns = ", ".join(values)
+    columns = ", ".join(f'"{name}"' for name in values)
     marks = ", ".join("?" for _ in values)
     return db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())).lastrowid  # noqa: S608
 
@@ -127,3 +127,15 @@ def test_a_guard_lost_in_a_table_rebuild_is_back_after_migrate(sqlite_env):
     with sqlite3.connect(path) as connection:
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert "juries_decision_final_no_update" in names
+
+
+def test_the_content_of_a_published_version_is_frozen(db):
+    versions = "certifications_referentialversion"
+    draft = insert(db, versions, certification_id=1, number=3, state="draft")
+    block = insert(db, "certifications_skillblock", version_id=draft, code="BC01", title="Servir", order=0)
+    competency = insert(db, "certifications_competency", block_id=block, text="Dresser", order=0)
+    db.execute(f"UPDATE {versions} SET state = 'published' WHERE id = ?", [draft])  # noqa: S608
+    refused(db, "UPDATE certifications_skillblock SET title = 'x' WHERE id = ?", [block], "published-version")
+    refused(db, "DELETE FROM certifications_competency WHERE id = ?", [competency], "published-version")
+    with pytest.raises(sqlite3.IntegrityError, match="cqp-integrity:published-version"):
+        insert(db, "certifications_criterion", block_id=block, text="Nouveau critère", order=1)
