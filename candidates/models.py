@@ -492,4 +492,6 @@ class AcquiredBlock(models.Model):
         return f"{self.candidate_id}: {self.block_id} ({self.source})"
 
     def is_valid_on(self, day) -> bool:
-        return self.revoked_at is None and (self.valid_until is None or day <= self.valid_until)
+        from candidates.ledger import is_valid_on
+
+        return is_valid_on(self, day)

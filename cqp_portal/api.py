@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cqp_portal.errors import DomainError, as_conflict
+from cqp_portal.errors import DomainError, as_conflict, integrity_refusal
 
 
 class Pagination(PageNumberPagination):
@@ -75,6 +75,11 @@ class NotFoundView(APIView):
 
 
 def exception_handler(exc, context):
+    # A database guard's refusal (cqp_portal.dbguards) becomes its domain error, a 409.
+    refusal = integrity_refusal(exc)
+    if refusal is not None:
+        exc = refusal
+        set_rollback()
     # One answer for every state conflict of every object: 409 "conflict" (cqp_portal.errors).
     conflict = as_conflict(exc)
     if conflict is not None:

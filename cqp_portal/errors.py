@@ -75,3 +75,52 @@ def as_conflict(exc: BaseException) -> "DomainError | None":
     if isinstance(exc, DatabaseError) and is_lock_conflict(exc):
         return Conflict()
     return None
+
+
+class IntegrityRefused(DomainError):
+    """The database itself refused to rewrite a final record (cqp_portal.dbguards and the
+    PostgreSQL triggers of the migrations). A service never should: this is the last line."""
+
+    code = "integrity"
+    status = 409
+    default_message = _("The database refused this change: a final record is never changed nor deleted.")
+
+
+def _integrity_messages() -> dict[str, str]:
+    return {
+        "final-decision": _(
+            "A final jury decision is never changed nor deleted: record a correction, which supersedes it."
+        ),
+        "certificate": _("A certificate is never deleted: revoke it instead (it stays visible as revoked)."),
+        "path-version": _("A registered path stays on its certification and référentiel version."),
+        "published-version": _(
+            "A published référentiel version is immutable (only its retirement is possible): create a new version."
+        ),
+        "audit": _("The audit trail is append-only: its entries are never changed nor deleted."),
+    }
+
+
+# The PostgreSQL triggers written before the markers (audit 0002, certifications 0003/0004).
+_LEGACY_MARKERS = {
+    "audit entries are append-only": "audit",
+    "its content cannot be changed": "published-version",
+}
+
+
+def integrity_refusal(exc) -> IntegrityRefused | None:
+    """The domain error for a database refusal raised by one of the integrity guards, else None
+    (any other database error stays what it is)."""
+    from django.db import DatabaseError
+
+    if not isinstance(exc, DatabaseError):
+        return None
+    text = str(exc)
+    rule = None
+    if "cqp-integrity:" in text:
+        rule = text.split("cqp-integrity:", 1)[1].split()[0]
+    else:
+        rule = next((name for marker, name in _LEGACY_MARKERS.items() if marker in text), None)
+    if rule is None:
+        return None
+    message = _integrity_messages().get(rule)
+    return IntegrityRefused(message, code=f"integrity_{rule.replace('-', '_')}")

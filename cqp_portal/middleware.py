@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from cqp_portal.errors import DomainError, as_conflict
+from cqp_portal.errors import DomainError, as_conflict, integrity_refusal
 
 
 class DomainErrorMiddleware:
@@ -23,6 +23,7 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if request.path.startswith("/api/"):
             return None
+        exception = integrity_refusal(exception) or exception
         if not isinstance(exception, DomainError):
             exception = as_conflict(exception)  # django-fsm race or row lock held elsewhere
             if exception is None:

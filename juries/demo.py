@@ -162,11 +162,15 @@ def _ready_session(certification, members, planner, president, evaluator):
 def _closed_session(certification, members, planner, president, evaluator):
     session = services.jury_session_create(
         certifications=[certification],
-        date=timezone.localdate() - datetime.timedelta(days=20),
+        date=timezone.localdate(),
         video_link="https://visio.example.org/jury-tuteur",
         title=CLOSED_TITLE,
         by=planner,
     )
+    # A session of the past is history, written as an import of earlier sessions would: the
+    # service only plans sessions from today on.
+    JurySession.objects.filter(pk=session.pk).update(date=timezone.localdate() - datetime.timedelta(days=20))
+    session.refresh_from_db()
     _seat(session, members, planner)
     for spec in CLOSED_CANDIDATES:
         services.dossier_add(session=session, path=_ready_path(certification, spec, evaluator, planner), by=planner)
@@ -182,6 +186,11 @@ def _closed_session(certification, members, planner, president, evaluator):
             expected_version=decision.row_version,
             blocks={
                 bd.block_id: assessed.get(bd.block_id, False) for bd in decision.block_decisions.all() if not bd.held
+            },
+            block_reasons={
+                bd.block_id: "Compétences non démontrées lors de la mise en situation."
+                for bd in decision.block_decisions.all()
+                if not bd.held and not assessed.get(bd.block_id, False)
             },
             reasons="Conforme aux évaluations.",
             recommendations=""

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Candidate
@@ -19,7 +20,7 @@ class SessionForm(forms.Form):
     certifications = forms.ModelMultipleChoiceField(
         label=_("Certifications covered"), queryset=Certification.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = forms.DateField(label=_("Date"), widget=DateInput(), help_text=_("Today or a later date."))
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
     video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
 
@@ -28,6 +29,8 @@ class SessionForm(forms.Form):
         self.fields["certifications"].queryset = (
             certifications if certifications is not None else Certification.objects.all()
         )
+        # The browser offers no past day; the service refuses one anyway.
+        self.fields["date"].widget.attrs["min"] = timezone.localdate().isoformat()
 
     def clean(self):
         data = super().clean()

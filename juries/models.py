@@ -266,6 +266,9 @@ class BlockDecision(models.Model):
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="block_decisions")
     block = models.ForeignKey("certifications.SkillBlock", on_delete=models.PROTECT, related_name="+")
     held = models.BooleanField(_("already held"), default=False)
+    # Positioned as held, but the ledger row granting it expired before the jury date: the
+    # block is not counted and must be assessed again (domain.md, "Validity of validated blocks").
+    expired_on = models.DateField(_("held until (expired)"), null=True, blank=True)
     validated = models.BooleanField(_("validated"), null=True, blank=True)
     reasons = models.TextField(_("reasons"), blank=True)
 
@@ -276,6 +279,7 @@ class BlockDecision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["decision", "block"], name="unique_block_decision"),
             models.CheckConstraint(name="held_block_not_decided", condition=Q(held=False) | Q(validated__isnull=True)),
+            models.CheckConstraint(name="held_block_not_expired", condition=Q(held=False) | Q(expired_on__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -84,26 +84,38 @@ def send_decisions(session) -> int:
     from juries.models import Decision
 
     sent = 0
-    decisions = Decision.objects.filter(dossier__session=session, is_current=True, state="final").select_related(
-        "dossier__path__candidate__user", "dossier__path__certification"
+    decisions = (
+        Decision.objects.filter(dossier__session=session, is_current=True, state="final")
+        .select_related("dossier__path__candidate__user", "dossier__path__certification")
+        .prefetch_related("block_decisions__block")
     )
     for decision in decisions:
         email, language = _candidate_address(decision.dossier.path.candidate)
-        _send(
-            email,
-            language,
-            lambda decision=decision: (
-                _("Decision of the national jury: %(certification)s")
-                % {"certification": decision.dossier.path.certification},
-                _("The national jury decided: %(outcome)s. Details and next steps are in the portal: %(url)s")
-                % {
-                    "outcome": decision.get_outcome_display(),
-                    "url": settings.SITE_URL + reverse("juries:decision_detail", args=[decision.pk]),
-                },
-            ),
-        )
+        _send(email, language, lambda decision=decision: _decision_message(decision))
         sent += 1
     return sent
+
+
+def _decision_message(decision) -> tuple[str, str]:
+    body = _("The national jury decided: %(outcome)s. Details and next steps are in the portal: %(url)s") % {
+        "outcome": decision.get_outcome_display(),
+        "url": settings.SITE_URL + reverse("juries:decision_detail", args=[decision.pk]),
+    }
+    retake = [bd for bd in decision.block_decisions.all() if bd.validated is False]
+    if retake:
+        # The candidate learns what to retake, expired blocks included (domain.md: they are assessed again).
+        lines = [
+            _("%(code)s: held until %(date)s, expired before the jury date")
+            % {"code": bd.block.code, "date": date_format(bd.expired_on)}
+            if bd.expired_on
+            else bd.block.code
+            for bd in retake
+        ]
+        body += "\n\n" + _("Blocks to retake:") + "\n" + "\n".join(f"- {line}" for line in lines)
+    subject = _("Decision of the national jury: %(certification)s") % {
+        "certification": decision.dossier.path.certification
+    }
+    return subject, body
 
 
 def _branch_admin_emails(certification) -> list[tuple[str, str]]:

@@ -304,6 +304,7 @@ class GridBlockDecision(NamedTuple):
     held: bool
     validated: bool | None
     reasons: str
+    expired_on: datetime.date | None = None
 
 
 class GridDecision(NamedTuple):
@@ -385,7 +386,7 @@ def grid_page(session) -> list[GridPageTable]:
     for decision_id, block_id, *values in (
         BlockDecision.objects.filter(decision_id__in=[d.pk for d in decisions.values()])
         .order_by()
-        .values_list("decision_id", "block_id", "held", "validated", "reasons")
+        .values_list("decision_id", "block_id", "held", "validated", "reasons", "expired_on")
     ):
         block_decisions[decision_id][block_id] = GridBlockDecision(*values)
     # Ordered like _current_assessment_queryset: the last one per block is the latest.
@@ -459,7 +460,7 @@ def grid_page(session) -> list[GridPageTable]:
 def dossier_detail(dossier):
     """Everything a member needs on one dossier: positioning, assessments, evidence."""
     path = dossier.path
-    path_blocks = list(path.path_blocks.select_related("block").order_by("block__order", "block_id"))
+    path_blocks = list(path.path_blocks.select_related("block", "held_through").order_by("block__order", "block_id"))
     assessments = list(
         path.assessments.select_related("block", "evaluator", "modality")
         .annotate(superseded=Count("superseded_by"))
@@ -552,6 +553,9 @@ def _summary(decision, deadline) -> dict:
         "validated": [bd for bd in blocks if bd.validated],
         "held": [bd for bd in blocks if bd.held],
         "not_validated": [bd for bd in blocks if bd.validated is False],
+        # What the candidate retakes: every block not validated, those whose validity expired
+        # before the jury date included (they show the date).
+        "expired": [bd for bd in blocks if bd.expired_on and not bd.validated],
         "deadline": deadline if decision.outcome == Outcome.PARTIAL else None,
     }
 
@@ -623,17 +627,52 @@ def partial_awards_with_deadlines(branch_ids=None):
     return result
 
 
-def blocks_targeted_and_held(path, on_date) -> tuple[list, set[int]]:
-    """The blocks the jury decides on for ``path`` and those already held (positioned as
-    held, or in the ledger on ``on_date``, directly or through an equivalence)."""
-    from candidates.ledger import held_blocks
+def blocks_targeted_and_held(path, jury_date, holdings=None) -> tuple[list, set[int], dict[int, datetime.date]]:
+    """The blocks the jury decides on for ``path``, those already held and those whose holding
+    expired, all judged on ``jury_date`` (the session's date) by the ledger alone: a block
+    positioned as held counts only if the ledger still grants it that day. An expired one is
+    decided by the jury again, with the date it expired (domain.md, "Validity of validated
+    blocks"). ``holdings``: the path's ``ledger.block_holdings`` when already read in bulk."""
+    from candidates.ledger import block_holdings
 
+    if holdings is None:
+        holdings = block_holdings(path.candidate, path.version, jury_date)
     version_blocks = list(path.version.blocks.order_by("order", "pk"))
     path_blocks = {pb.block_id: pb for pb in path.path_blocks.all()}
-    held = {block_id for block_id, pb in path_blocks.items() if pb.plan == BlockPlan.HELD}
-    held |= set(held_blocks(path.candidate, path.version, on_date))
+    held = {block_id for block_id, holding in holdings.items() if holding.valid}
+    positioned_held = {block_id for block_id, pb in path_blocks.items() if pb.plan == BlockPlan.HELD}
+    expired = {
+        block_id: holding.expired_on
+        for block_id, holding in holdings.items()
+        if not holding.valid and (block_id in positioned_held or not path_blocks)
+    }
     if path_blocks:
+        # VAE on a single block: the blocks outside the path are not decided, unless held.
         targeted = [b for b in version_blocks if b.pk in path_blocks and b.pk not in held]
     else:
         targeted = [b for b in version_blocks if b.pk not in held]
-    return [b for b in version_blocks if b.pk in held] + targeted, held
+    return [b for b in version_blocks if b.pk in held] + targeted, held, expired
+
+
+def lost_holdings(session) -> list[tuple[Decision, BlockDecision]]:
+    """Block decisions recorded as "already held" in the session's current decisions whose ledger
+    row no longer grants the block on the jury date (revoked by a corrected decision, or judged
+    before the rule existed): the decision must not count them."""
+    from candidates.ledger import holdings_for
+
+    rows = list(
+        BlockDecision.objects.filter(decision__dossier__session=session, decision__is_current=True, held=True)
+        .select_related("block", "decision__dossier__path__candidate")
+        .order_by("decision__dossier_id", "block__order", "pk")
+    )
+    if not rows:
+        return []
+    paths = {row.decision.dossier.path for row in rows}
+    holdings = holdings_for({(p.candidate_id, p.version_id) for p in paths}, session.date)
+    lost = []
+    for row in rows:
+        path = row.decision.dossier.path
+        holding = holdings[(path.candidate_id, path.version_id)].get(row.block_id)
+        if holding is None or not holding.valid:
+            lost.append((row.decision, row))
+    return lost

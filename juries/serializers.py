@@ -101,7 +101,7 @@ class BlockDecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BlockDecision
-        fields = ["block", "block_code", "held", "validated", "reasons"]
+        fields = ["block", "block_code", "held", "expired_on", "validated", "reasons"]
 
 
 class DecisionSerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from certifications.models import Certification
 from cqp_portal import policy
 from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
-from cqp_portal.errors import Conflict
+from cqp_portal.errors import Conflict, RuleViolation
 from cqp_portal.policy.roles import admin_branch_ids
 from cqp_portal.storage import stored_file_response
 from juries import selectors, services
@@ -70,16 +70,21 @@ def _administered_certifications(user):
 def planning(request):
     form = SessionForm(request.POST or None, certifications=_administered_certifications(request.user))
     if request.method == "POST" and form.is_valid():
-        session = services.jury_session_create(
-            certifications=form.cleaned_data["certifications"],
-            date=form.cleaned_data["date"],
-            place=form.cleaned_data["place"],
-            video_link=form.cleaned_data["video_link"],
-            title=form.cleaned_data["title"],
-            by=request.user,
-        )
-        messages.success(request, _("Session planned. Add its members and dossiers, then convene the jury."))
-        return redirect("juries:session_detail", session.pk)
+        try:
+            session = services.jury_session_create(
+                certifications=form.cleaned_data["certifications"],
+                date=form.cleaned_data["date"],
+                place=form.cleaned_data["place"],
+                video_link=form.cleaned_data["video_link"],
+                title=form.cleaned_data["title"],
+                by=request.user,
+            )
+        except RuleViolation as exc:
+            # The service's rule, shown next to the field it concerns.
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Session planned. Add its members and dossiers, then convene the jury."))
+            return redirect("juries:session_detail", session.pk)
     sessions = selectors.sessions_for_admin(policy.scope(request.user, JurySession)).order_by("-date", "-pk")
     return render(request, "juries/planning.html", {"form": form, "sessions": sessions})
 

@@ -65,3 +65,29 @@ def _recompute_outcome(decision, block_decisions=None) -> str:
         held={bd.block_id for bd in block_decisions if bd.held},
         validated={bd.block_id for bd in block_decisions if bd.validated},
     )
+
+
+def reasons_missing(outcome: str, reasons: str, block_decisions) -> list[tuple[str, str]]:
+    """What a decision lacks to be reasoned, as (field, message): a refusal states its reasons;
+    a partial award states, for each block not validated, why (the candidate learns what to
+    retake). A full award needs none. Held blocks are not decided and need none."""
+    if outcome == Outcome.REFUSED and not (reasons or "").strip():
+        return [("reasons", _("A refusal states its reasons: fill in the reasons of the decision."))]
+    if outcome == Outcome.PARTIAL:
+        codes = [bd.block.code for bd in block_decisions if bd.validated is False and not (bd.reasons or "").strip()]
+        if codes:
+            return [
+                (
+                    "blocks",
+                    _("A partial award gives the reasons for each block not validated: %(codes)s.")
+                    % {"codes": ", ".join(sorted(codes))},
+                )
+            ]
+    return []
+
+
+def require_reasons(outcome: str, reasons: str, block_decisions) -> None:
+    problems = reasons_missing(outcome, reasons, list(block_decisions))
+    if problems:
+        field, message = problems[0]
+        raise RuleViolation(message, field=field, code="reasons_required")

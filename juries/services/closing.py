@@ -19,7 +19,7 @@ from cqp_portal.errors import Conflict, RuleViolation
 from cqp_portal.tasks import enqueue_on_commit
 from juries import selectors, signals
 from juries.models import Decision, DecisionState, Dossier, JurySession, Outcome, SessionState
-from juries.services._common import _lock_session, _require_state, _save, _transition
+from juries.services._common import _lock_session, _require_state, _save, _transition, reasons_missing
 from juries.services.deliberation import vote_adopted
 
 # --- close ---------------------------------------------------------------------------------
@@ -30,7 +30,10 @@ def close_blockers(session) -> list[str]:
     if session.state != SessionState.DELIBERATING:
         return [_("Only a session in deliberation can be closed.")]
     members = list(session.members.all())
-    problems = selectors.composition_problems(session, members=members, at_close=True)
+    problems = []
+    if session.date > timezone.localdate():
+        problems.append(too_early_message(session))
+    problems += selectors.composition_problems(session, members=members, at_close=True)
     rules = selectors.composition_rules(session)
     tables = selectors.deliberation_grid(session)
     if not any(t.rows for t in tables):
@@ -44,6 +47,13 @@ def close_blockers(session) -> list[str]:
                     _("The path of %(candidate)s is no longer ready for jury: remove the dossier.")
                     % {"candidate": name}
                 )
+            if not row.undecided:
+                problems += [
+                    f"{name}: {message}"
+                    for _field, message in reasons_missing(
+                        row.decision.outcome, row.decision.reasons, row.decision.block_decisions.all()
+                    )
+                ]
             if row.undecided:
                 problems.append(_("The dossier of %(candidate)s is undecided.") % {"candidate": name})
             elif vote_adopted(row.decision, row.decision.votes.all()) is False:
@@ -60,7 +70,25 @@ def close_blockers(session) -> list[str]:
                     )
                     % {"candidate": name, "count": deciders}
                 )
+    problems += [_lost_message(decision, row) for decision, row in selectors.lost_holdings(session)]
     return problems
+
+
+def too_early_message(session) -> str:
+    return _("The session is dated %(date)s: it cannot be closed before that day.") % {
+        "date": date_format(session.date)
+    }
+
+
+def _lost_message(decision, row) -> str:
+    return _(
+        "%(candidate)s: block %(code)s is recorded as already held, but the candidate no longer holds it on "
+        "the jury date (%(date)s); it is not counted."
+    ) % {
+        "candidate": decision.dossier.path.candidate,
+        "code": row.block.code,
+        "date": date_format(decision.dossier.session.date),
+    }
 
 
 def jury_session_close(*, session, by) -> JurySession:
@@ -70,6 +98,8 @@ def jury_session_close(*, session, by) -> JurySession:
     with transaction.atomic():
         session = _lock_session(session)
         policy.require(by, "jury_session.preside", session)
+        if session.state == SessionState.DELIBERATING and session.date > timezone.localdate():
+            raise RuleViolation(too_early_message(session), field="date", code="session_not_yet_held")
         problems = close_blockers(session)
         if problems:
             raise RuleViolation(
@@ -224,6 +254,17 @@ def jury_session_ratify(*, session, by) -> JurySession:
         _require_state(session, SessionState.CLOSED, message=_("Only a closed session can be ratified."))
         if not session.pv_approved_at:
             raise RuleViolation(_("The president must approve the minutes before the CPNE ratifies them."))
+        lost = selectors.lost_holdings(session)
+        if lost:
+            # The award date would make these decisions count blocks the candidate no longer
+            # holds on the jury date: they are corrected first (a correction judges them again).
+            problems = [_lost_message(decision, row) for decision, row in lost]
+            raise RuleViolation(
+                _("The decisions cannot be ratified: %(problems)s Correct these decisions first.")
+                % {"problems": " ".join(problems)},
+                code="held_block_lost",
+                details=problems,
+            )
         _transition(session, "ratify")
         session.ratified_at = timezone.now()
         session.ratified_by = by

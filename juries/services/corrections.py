@@ -19,7 +19,8 @@ from cqp_portal.errors import RuleViolation
 from cqp_portal.tasks import enqueue_on_commit
 from juries import signals
 from juries.models import Appeal, AppealState, BlockDecision, Decision, DecisionState, Outcome
-from juries.services._common import _recompute_outcome, _save, _transition
+from juries.services._common import _recompute_outcome, _save, _transition, require_reasons
+from juries.services.deliberation import _reassessed_block_ids, rejudge_held_rows
 
 
 def _supersede(
@@ -35,7 +36,11 @@ def _supersede(
     """A new final decision replacing ``decision`` (locked by the caller); the ledger follows."""
     dossier = decision.dossier
     path = dossier.path
+    session = dossier.session
     old_rows = list(decision.block_decisions.select_related("block__version__certification"))
+    # Held blocks are judged again on the jury date: one the candidate no longer holds (its
+    # ledger row was revoked) is decided by this correction, "not validated" unless it says so.
+    rejudge_held_rows(old_rows, path, session.date)
     blocks = {int(k): v for k, v in (blocks or {}).items()}
     decided = {bd.block_id for bd in old_rows if not bd.held}
     unknown = set(blocks) - decided
@@ -43,11 +48,23 @@ def _supersede(
         raise RuleViolation(_("This block is not decided by the jury for this dossier."), field="blocks")
     if any(v is None for v in blocks.values()):
         raise RuleViolation(_("A corrected decision decides every block."), field="blocks")
-    decision.is_current = False
-    _save(decision, update_fields=["is_current"])
+    reassessed = _reassessed_block_ids(path)
+    expired = [
+        bd.block.code for bd in old_rows if bd.expired_on and blocks.get(bd.block_id) and bd.block_id not in reassessed
+    ]
+    if expired:
+        raise RuleViolation(
+            _("Blocks %(codes)s expired before the jury date and were not assessed again: they cannot be validated.")
+            % {"codes": ", ".join(expired)},
+            field="blocks",
+            code="block_expired",
+        )
+    # The new decision exists before the old one stops being current: the database lets a
+    # final decision change only that way, once, towards the decision that supersedes it.
     new = Decision.objects.create(
         dossier=dossier,
         supersedes=decision,
+        is_current=False,
         correction_reason=reason,
         reasons=decision.reasons if reasons is None else reasons,
         recommendations=decision.recommendations if recommendations is None else recommendations,
@@ -55,22 +72,32 @@ def _supersede(
         decided_at=timezone.now(),
         updated_by=by,
     )
-    new_rows = [
-        BlockDecision(
-            decision=new,
-            block=bd.block,
-            held=bd.held,
-            validated=None if bd.held else blocks.get(bd.block_id, bd.validated),
-            reasons=bd.reasons,
+    decision.is_current = False
+    _save(decision, update_fields=["is_current"])
+    new_rows = []
+    for bd in old_rows:
+        # A lost held block left undecided by the correction is "not validated" (bool(None)).
+        validated = None if bd.held else blocks.get(bd.block_id, bool(bd.validated))
+        new_rows.append(
+            BlockDecision(
+                decision=new,
+                block=bd.block,
+                held=bd.held,
+                expired_on=bd.expired_on,
+                validated=validated,
+                # A block the correction leaves "not validated" without a reason takes its reason.
+                reasons=bd.reasons or (reason if validated is False else ""),
+            )
         )
-        for bd in old_rows
-    ]
     BlockDecision.objects.bulk_create(new_rows)
     new.outcome = _recompute_outcome(new, new_rows)
+    if new.outcome == Outcome.REFUSED and not new.reasons.strip():
+        new.reasons = reason
+    require_reasons(new.outcome, new.reasons, new_rows)
+    new.is_current = True
     _transition(new, "finalise")
     _save(new)
     # The ledger follows the decision in force.
-    session = dossier.session
     acquired_on = session.award_date or timezone.localdate()
     old_validated = {bd.block_id for bd in old_rows if bd.validated}
     new_validated = {bd.block_id: bd.block for bd in new_rows if bd.validated}

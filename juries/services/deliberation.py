@@ -5,8 +5,11 @@ version check, the optional votes per college and whether a vote adopted the pro
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from candidates.ledger import block_holdings, holdings_for
+from candidates.models import AssessmentOutcome, BlockAssessment
 from cqp_portal import policy
 from cqp_portal.audit.services import audit_record
 from cqp_portal.errors import Conflict, RuleViolation
@@ -23,7 +26,14 @@ from juries.models import (
     JurySession,
     SessionState,
 )
-from juries.services._common import _lock_session, _recompute_outcome, _require_state, _save, _transition
+from juries.services._common import (
+    _lock_session,
+    _recompute_outcome,
+    _require_state,
+    _save,
+    _transition,
+    require_reasons,
+)
 
 
 def jury_session_convene(*, session, by) -> JurySession:
@@ -64,16 +74,21 @@ def jury_session_start_deliberation(*, session, by) -> JurySession:
         problems = selectors.composition_problems(session)
         if problems:
             raise RuleViolation(" ".join(problems), code="composition", details=problems)
-        today = timezone.localdate()
-        for dossier in session.dossiers.select_related("path__candidate", "path__version").prefetch_related(
-            "path__path_blocks"
-        ):
-            if Decision.objects.filter(dossier=dossier, is_current=True).exists():
-                continue
-            blocks, held = selectors.blocks_targeted_and_held(dossier.path, today)
+        dossiers = list(
+            session.dossiers.exclude(decisions__is_current=True)
+            .select_related("path__candidate", "path__version")
+            .prefetch_related("path__path_blocks")
+        )
+        # Held blocks are judged on the jury date, not on the positioning date.
+        holdings = holdings_for({(d.path.candidate_id, d.path.version_id) for d in dossiers}, session.date)
+        for dossier in dossiers:
+            path = dossier.path
+            blocks, held, expired = selectors.blocks_targeted_and_held(
+                path, session.date, holdings[(path.candidate_id, path.version_id)]
+            )
             decision = Decision.objects.create(dossier=dossier)
             BlockDecision.objects.bulk_create(
-                [BlockDecision(decision=decision, block=b, held=b.pk in held) for b in blocks]
+                [_new_block_decision(decision, block, held, expired, path) for block in blocks]
             )
         _transition(session, "start_deliberation")
         session.deliberation_started_at = timezone.now()
@@ -86,6 +101,60 @@ def jury_session_start_deliberation(*, session, by) -> JurySession:
             to_state=session.state,
         )
     return session
+
+
+def _reassessed_block_ids(path) -> set[int]:
+    """Blocks of ``path`` with a current assessment "acquired": evidence the jury may rely on."""
+    return set(
+        BlockAssessment.objects.filter(
+            path=path, superseded_by__isnull=True, outcome=AssessmentOutcome.ACQUIRED
+        ).values_list("block_id", flat=True)
+    )
+
+
+def expired_block_reason(expired_on) -> str:
+    return _("Block held until %(date)s: its validity ended before the jury date; it must be assessed again.") % {
+        "date": date_format(expired_on)
+    }
+
+
+def _new_block_decision(decision, block, held: set[int], expired: dict, path) -> BlockDecision:
+    """An expired block not assessed again on this path cannot be validated: it is recorded as
+    not validated, with the reason the candidate will read (what to retake)."""
+    if block.pk in held:
+        return BlockDecision(decision=decision, block=block, held=True)
+    expired_on = expired.get(block.pk)
+    if expired_on is None or block.pk in _reassessed_block_ids(path):
+        return BlockDecision(decision=decision, block=block, expired_on=expired_on)
+    return BlockDecision(
+        decision=decision,
+        block=block,
+        expired_on=expired_on,
+        validated=False,
+        reasons=expired_block_reason(expired_on),
+    )
+
+
+def rejudge_held_rows(rows, path, jury_date) -> dict[str, None]:
+    """Rows recorded as "already held" whose ledger row no longer grants the block on the jury
+    date (revoked since, or expired) become blocks the jury decides; changes them in place
+    (the caller saves) and returns their codes."""
+    held_rows = [row for row in rows if row.held]
+    if not held_rows:
+        return {}
+    holdings = block_holdings(path.candidate, path.version, jury_date)
+    changed = {}
+    for row in held_rows:
+        holding = holdings.get(row.block_id)
+        if holding is not None and holding.valid:
+            continue
+        expired_on = holding.expired_on if holding is not None else None
+        fresh = _new_block_decision(
+            row.decision, row.block, set(), {row.block_id: expired_on} if expired_on else {}, path
+        )
+        row.held, row.expired_on, row.validated, row.reasons = False, fresh.expired_on, fresh.validated, fresh.reasons
+        changed[row.block.code] = None
+    return changed
 
 
 def _deciding_member(session, dossier, by) -> JuryMember | None:
@@ -163,25 +232,37 @@ def decision_update(
                 }
             )
         rows = {bd.block_id: bd for bd in decision.block_decisions.select_related("block")}
+        changes = rejudge_held_rows(rows.values(), dossier.path, session.date)
+        reassessed = _reassessed_block_ids(dossier.path)
         block_reasons = block_reasons or {}
-        changes = {}
         for block_id, value in blocks.items():
             row = rows.get(int(block_id))
             if row is None or row.held:
                 raise RuleViolation(_("This block is not decided by the jury for this dossier."), field="blocks")
+            if value and row.expired_on and row.block_id not in reassessed:
+                raise RuleViolation(
+                    _(
+                        "Block %(code)s was held until %(date)s and expired before the jury date; it was not "
+                        "assessed again on this path, so it cannot be validated."
+                    )
+                    % {"code": row.block.code, "date": date_format(row.expired_on)},
+                    field="blocks",
+                    code="block_expired",
+                )
             if row.validated != value:
                 changes[row.block.code] = value
                 row.validated = value
             if int(block_id) in block_reasons:
-                row.reasons = block_reasons[int(block_id)] or ""
+                row.reasons = (block_reasons[int(block_id)] or "").strip()
         for row in rows.values():
-            row.save(update_fields=["validated", "reasons"])
+            row.save(update_fields=["held", "expired_on", "validated", "reasons"])
         if reasons is not None:
-            decision.reasons = reasons
+            decision.reasons = reasons.strip()
         if recommendations is not None:
             decision.recommendations = recommendations
         previous_outcome = decision.outcome
         decision.outcome = _recompute_outcome(decision, rows.values())
+        require_reasons(decision.outcome, decision.reasons, rows.values())
         if changes:
             # The votes were on another proposal.
             decision.votes.all().delete()

@@ -6,6 +6,7 @@ presence and the links they declare with candidates, and adding or removing the 
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -48,6 +49,14 @@ def jury_session_create(
     if not (place.strip() or video_link.strip()):
         raise RuleViolation(_("Give the place of the session or its video link."), field="place")
     policy.require(by, "jury_session.plan", certifications)
+    if date < timezone.localdate():
+        # A session is planned ahead: a past date would award on a day the jury never sat.
+        raise RuleViolation(
+            _("A jury session is planned for today or a later date, not in the past (%(date)s).")
+            % {"date": date_format(date)},
+            field="date",
+            code="date_in_past",
+        )
     with transaction.atomic():
         session = JurySession.objects.create(
             title=title, date=date, place=place.strip(), video_link=video_link.strip(), created_by=by

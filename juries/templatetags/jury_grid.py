@@ -22,7 +22,7 @@ register = template.Library()
 
 LABELS = (
     "evaluators", "acquired", "not_acquired", "divergent", "not_presented", "held", "to_decide", "validated",
-    "not_validated", "reasons",
+    "not_validated", "reasons", "expired",
 )  # fmt: skip
 ROW_LABELS = ("not_deciding", "recommendations", "undecided", "save")
 # A number no URL of the portal holds: reversed once, then replaced by each row's ids.
@@ -95,6 +95,9 @@ def cell_html(m: Markup, cell, dossier_id: int, name: str, editable: bool, code:
     if cell.divergent:
         parts.append(m.divergent)
     decision = cell.block_decision
+    if decision and getattr(decision, "expired_on", None):
+        # Positioned as held, expired before the jury date: not counted, to be assessed again.
+        parts.append(f'<span class="badge badge-ko">{m.t["expired"]} {decision.expired_on:%d/%m/%Y}</span><br>')
     if not decision:
         parts.append(m.not_presented)
     elif decision.held:

@@ -85,8 +85,7 @@ def test_issuing_twice_creates_nothing_more(award, django_capture_on_commit_call
 def test_only_a_current_final_decision_is_issued(branch):
     certification, version = award_setup(branch)
     session = closed_session(certification)
-    decision = final_decision(session, version=version)
-    jury.Decision.objects.filter(pk=decision.pk).update(state=jury.DecisionState.PROPOSED)
+    decision = final_decision(session, version=version, state=jury.DecisionState.PROPOSED)
     with pytest.raises(RuleViolation) as excinfo:
         services.certificate_issue_for_decision(decision=decision)
     assert excinfo.value.code == "decision_not_final"
@@ -112,11 +111,12 @@ def test_rendering_twice_keeps_one_file_and_one_fingerprint(issued):
 
 def test_a_corrected_decision_reissues_under_a_new_number(issued, django_capture_on_commit_callbacks):
     old_decision = issued.decision
-    jury.Decision.objects.filter(pk=old_decision.pk).update(is_current=False)
+    # In the order the database accepts (juries migration 0003): the correction first, then the
+    # old decision stops being current, then the correction becomes final and current.
     new_decision = jury.Decision.objects.create(
         dossier=old_decision.dossier,
         outcome=jury.Outcome.TOTAL,
-        state=jury.DecisionState.FINAL,
+        is_current=False,
         supersedes=old_decision,
         correction_reason="Erreur matérielle",
     )
@@ -126,6 +126,9 @@ def test_a_corrected_decision_reissues_under_a_new_number(issued, django_capture
             for bd in old_decision.block_decisions.all()
         ]
     )
+    jury.Decision.objects.filter(pk=old_decision.pk).update(is_current=False)
+    jury.Decision.objects.filter(pk=new_decision.pk).update(is_current=True, state=jury.DecisionState.FINAL)
+    new_decision.refresh_from_db()
     [new] = issue(new_decision, django_capture_on_commit_callbacks)
     issued.refresh_from_db()
     assert issued.state == CertificateState.REVOKED and issued.revocation_reason

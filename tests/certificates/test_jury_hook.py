@@ -33,7 +33,11 @@ def deliberating(branch, branch_admin, jury_member, evaluator):
 def decide(path, by, values):
     decision = Decision.objects.get(dossier__path=path, is_current=True)
     blocks = {bd.block_id: values[bd.block.code] for bd in decision.block_decisions.select_related("block")}
-    return jury_services.decision_update(decision=decision, by=by, expected_version=decision.row_version, blocks=blocks)
+    # A block not validated is reasoned (juries: a partial award gives the reason per block).
+    reasons = {block_id: "Non démontré." for block_id, value in blocks.items() if value is False}
+    return jury_services.decision_update(
+        decision=decision, by=by, expected_version=decision.row_version, blocks=blocks, block_reasons=reasons
+    )
 
 
 def test_closing_the_session_issues_the_certificates(deliberating, jury_member, django_capture_on_commit_callbacks):

@@ -84,12 +84,12 @@ def test_a_corrected_decision_in_the_batch_replaces_the_old_documents(branch, dj
     session, _certification, [decision, *_] = session_of(branch, 3)
     first, _ = issue(session, django_capture_on_commit_callbacks)
     old = next(d for d in first if d.decision_id == decision.pk and d.kind == "certificate")
-    decision.is_current = False
-    decision.save(update_fields=["is_current"])
+    # In the order the database accepts (juries migration 0003): the correction first, then the
+    # old decision stops being current, then the correction becomes final and current.
     correction = jury.Decision.objects.create(
         dossier=decision.dossier,
         outcome=jury.Outcome.TOTAL,
-        state=jury.DecisionState.FINAL,
+        is_current=False,
         supersedes=decision,
         correction_reason="Erreur de saisie",
     )
@@ -99,6 +99,10 @@ def test_a_corrected_decision_in_the_batch_replaces_the_old_documents(branch, dj
             for bd in decision.block_decisions.all()
         ]
     )
+    decision.is_current = False
+    decision.save(update_fields=["is_current"])
+    jury.Decision.objects.filter(pk=correction.pk).update(is_current=True, state=jury.DecisionState.FINAL)
+    correction.refresh_from_db()
     second, _ = issue(session, django_capture_on_commit_callbacks)
     new = next(d for d in second if d.decision_id == correction.pk and d.kind == "certificate")
     old.refresh_from_db()

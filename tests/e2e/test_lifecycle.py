@@ -214,6 +214,8 @@ def deliberate(page, steps, session, path, *, refuse=(), expect_outcome: str):
     dossier = session.dossiers.get(path=path)
     for block in refuse:
         page.locator(f"#b-{dossier.pk}-{block.pk}").select_option("0")
+        # A partial award gives the reason for each block not validated.
+        page.locator(f"#r-{dossier.pk}-{block.pk}").fill("Non démontré en situation réelle.")
     if refuse:
         page.get_by_label("Préconisations").fill("Reprendre le bloc BC03 en situation réelle.")
     click(page, page.get_by_role("button", name=f"Enregistrer {path.candidate.display_name}"))

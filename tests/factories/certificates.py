@@ -63,9 +63,17 @@ def closed_session(certification, *, award_date=None, president=None, **kwargs):
 
 
 def final_decision(
-    session, *, version, outcome=jury.Outcome.TOTAL, validated=None, candidate=None, access_route="continuing"
+    session,
+    *,
+    version,
+    outcome=jury.Outcome.TOTAL,
+    validated=None,
+    candidate=None,
+    access_route="continuing",
+    state=jury.DecisionState.FINAL,
 ):
-    """``validated``: block codes validated by the jury (default: all for TOTAL, the first for PARTIAL)."""
+    """``validated``: block codes validated by the jury (default: all for TOTAL, the first for PARTIAL).
+    ``state``: proposed for a decision not final yet (a final one is never changed afterwards)."""
     blocks = list(version.blocks.order_by("order"))
     if validated is None:
         validated = {
@@ -80,7 +88,7 @@ def final_decision(
         access_route=access_route,
     )
     dossier = jury.Dossier.objects.create(session=session, path=path, is_open=False)
-    decision = jury.Decision.objects.create(dossier=dossier, outcome=outcome, state=jury.DecisionState.FINAL)
+    decision = jury.Decision.objects.create(dossier=dossier, outcome=outcome, state=state)
     jury.BlockDecision.objects.bulk_create(
         [jury.BlockDecision(decision=decision, block=b, validated=b.code in validated) for b in blocks]
     )

@@ -3,7 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from candidates.models import AssessmentOutcome, BlockAssessment, BlockPlan, PathState
+from candidates.models import AcquiredBlock, AcquisitionSource, AssessmentOutcome, BlockAssessment, BlockPlan, PathState
 from cqp_portal.accounts.models import Role
 from juries import models
 from tests.factories.accounts import UserFactory, with_role
@@ -47,7 +47,8 @@ def seat_jury(session, president=None, *, employers: int = 2, employees: int = 2
 
 def ready_path(version, *, evaluator=None, outcomes=None, plans=None, candidate=None, **kwargs):
     """A path ready for jury on ``version``, positioned (``plans``: block code -> plan, default
-    to evaluate) and assessed (``outcomes``: block code -> acquired/not_acquired)."""
+    to evaluate; a block "held" gets its ledger row, valid for good) and assessed (``outcomes``:
+    block code -> acquired/not_acquired)."""
     evaluator = evaluator or with_role(Role.EVALUATOR, UserFactory())
     extra = {"candidate": candidate} if candidate is not None else {}
     path = PathFactory(version=version, state=PathState.READY_FOR_JURY, evaluator=evaluator, **extra, **kwargs)
@@ -56,7 +57,15 @@ def ready_path(version, *, evaluator=None, outcomes=None, plans=None, candidate=
         plan = plans.get(path_block.block.code)
         if plan:
             path_block.plan = plan
-            path_block.save(update_fields=["plan"])
+            if plan == BlockPlan.HELD:
+                # Only the ledger makes a block held (positioning refuses it otherwise).
+                path_block.held_through = AcquiredBlock.objects.create(
+                    candidate=path.candidate,
+                    block=path_block.block,
+                    source=AcquisitionSource.PRIOR_AWARD,
+                    acquired_on=datetime.date(2024, 6, 1),
+                )
+            path_block.save(update_fields=["plan", "held_through"])
     for code, outcome in (outcomes or {}).items():
         block = version.blocks.get(code=code)
         BlockAssessment.objects.create(

@@ -53,12 +53,18 @@ def current_decision(path):
 
 
 def decide(decision, by, values: dict[str, bool | None], **kwargs):
-    """Save a grid row by block code."""
+    """Save a grid row by block code. Reasons are given as a jury must (a reason per block not
+    validated, overall reasons when nothing is validated) unless the test passes its own."""
     blocks = {
         bd.block_id: values[bd.block.code]
         for bd in decision.block_decisions.select_related("block")
         if bd.block.code in values
     }
+    kwargs.setdefault(
+        "block_reasons", {block_id: "Non démontré." for block_id, value in blocks.items() if value is False}
+    )
+    if not any(blocks.values()) and None not in blocks.values():
+        kwargs.setdefault("reasons", "Aucun bloc démontré.")
     decision.refresh_from_db()
     return services.decision_update(
         decision=decision, by=by, expected_version=decision.row_version, blocks=blocks, **kwargs

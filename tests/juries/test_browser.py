@@ -37,6 +37,9 @@ def test_president_decides_a_partial_award_closes_and_approves_then_the_candidat
     assert page.locator(f"#b-{dossier.pk}-{blocks['BC01']}").input_value() == "1"
     page.locator(f"#b-{dossier.pk}-{blocks['BC02']}").select_option("0")
     page.locator(f"#b-{dossier.pk}-{blocks['BC03']}").select_option("0")
+    # A partial award gives the reason for each block not validated.
+    page.locator(f"#r-{dossier.pk}-{blocks['BC02']}").fill("Service non maîtrisé.")
+    page.locator(f"#r-{dossier.pk}-{blocks['BC03']}").fill("Non présenté.")
     page.get_by_label("Préconisations").fill("Reprendre le bloc BC02 en situation réelle.")
     page.get_by_role("button", name=f"Enregistrer {path.candidate.display_name}").click()
     assert page.get_by_text("Validation partielle").first.is_visible()
@@ -57,3 +60,51 @@ def test_president_decides_a_partial_award_closes_and_approves_then_the_candidat
     page.goto(f"{page.base_url}/jury/decisions/{decision.pk}/")
     assert page.get_by_text("Validation partielle").first.is_visible()
     assert page.get_by_text("Faites valider les blocs manquants avant le").is_visible()
+
+
+def test_an_expired_held_block_is_shown_in_the_grid_and_the_candidate_is_told_to_retake_it(
+    page, branch, branch_admin, jury_member, candidate_user, evaluator
+):
+    import datetime
+
+    certification = CertificationFactory(branches=[branch], title="CQP Technicien de maintenance")
+    RegistrationFactory(certification=certification)
+    version = published_version(certification, blocks=3)
+    session = JurySessionFactory(certifications=[certification])
+    seat_jury(session, jury_member)
+    path = ready_path(
+        version, evaluator=evaluator, plans={"BC01": "held"}, outcomes={"BC02": "acquired", "BC03": "acquired"}
+    )
+    # Held at positioning, expired before the jury date.
+    path.candidate.acquired_blocks.update(valid_until=datetime.date(2026, 3, 31))
+    path.candidate.user = candidate_user
+    path.candidate.save()
+    services.dossier_add(session=session, path=path, by=branch_admin)
+    services.jury_session_convene(session=session, by=branch_admin)
+    services.jury_session_start_deliberation(session=session, by=jury_member)
+    dossier = session.dossiers.get()
+    blocks = {b.code: b.pk for b in version.blocks.all()}
+
+    login(page, jury_member.email)
+    page.wait_for_url("**/jury/")
+    page.goto(f"{page.base_url}/jury/sessions/{session.pk}/grille/")
+    row = page.locator(f"#row-{dossier.pk}")
+    assert "Expiré, détenu jusqu'au 31/03/2026" in row.inner_text()
+    assert page.locator(f"#b-{dossier.pk}-{blocks['BC01']}").input_value() == "0"  # not validated, reasoned
+    page.get_by_role("button", name=f"Enregistrer {path.candidate.display_name}").click()
+    assert page.get_by_text("Validation partielle").first.is_visible()
+    page.screenshot(path="/tmp/h2/grid-expired.png", full_page=True)
+
+    page.get_by_role("link", name="Clôture et procès-verbal").first.click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Clore la session").click()
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/connexion/")
+    page.wait_for_load_state("load")
+    login(page, candidate_user.email)
+    decision = Decision.objects.get(dossier=dossier, is_current=True)
+    page.goto(f"{page.base_url}/jury/decisions/{decision.pk}/")
+    retake = page.get_by_text("Blocs à évaluer de nouveau")
+    assert retake.is_visible()
+    assert "BC01 (détenu jusqu'au 31/03/2026)" in page.locator("main").inner_text()
+    page.screenshot(path="/tmp/h2/candidate-expired.png", full_page=True)

@@ -17,12 +17,18 @@ def test_a_branch_admin_plans_a_session_for_their_certification(certification, b
     import datetime
 
     session = services.jury_session_create(
-        certifications=[certification], date=datetime.date(2026, 6, 1), place="Paris", by=branch_admin
+        certifications=[certification],
+        date=datetime.date.today() + datetime.timedelta(days=30),
+        place="Paris",
+        by=branch_admin,
     )
     assert session.state == SessionState.PLANNED
     with pytest.raises(NotAllowed):
         services.jury_session_create(
-            certifications=[certification], date=datetime.date(2026, 6, 1), place="Lyon", by=other_branch_admin
+            certifications=[certification],
+            date=datetime.date.today() + datetime.timedelta(days=30),
+            place="Lyon",
+            by=other_branch_admin,
         )
 
 
@@ -30,7 +36,9 @@ def test_a_session_needs_a_place_or_a_video_link(certification, branch_admin):
     import datetime
 
     with pytest.raises(RuleViolation, match="lieu"):
-        services.jury_session_create(certifications=[certification], date=datetime.date(2026, 6, 1), by=branch_admin)
+        services.jury_session_create(
+            certifications=[certification], date=datetime.date.today() + datetime.timedelta(days=30), by=branch_admin
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         JurySessionFactory(place="", video_link="")
 

@@ -79,7 +79,12 @@ def _old_rows(session):
                     (
                         cell.block.pk,
                         cell.block.code,
-                        (cell.block_decision.held, cell.block_decision.validated, cell.block_decision.reasons)
+                        (
+                            cell.block_decision.held,
+                            cell.block_decision.validated,
+                            cell.block_decision.reasons,
+                            cell.block_decision.expired_on,
+                        )
                         if cell.block_decision
                         else None,
                         cell.evaluator_outcome,

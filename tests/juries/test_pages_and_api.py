@@ -1,7 +1,10 @@
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from candidates.models import AssessmentOutcome, BlockAssessment, BlockPlan, Candidate, Path, PathBlock, PathState
 from juries import services
@@ -115,6 +118,8 @@ def test_saving_a_grid_row_and_a_stale_row_is_a_clear_conflict(client, deliberat
         f"block_{blocks['BC01']}": "1",
         f"block_{blocks['BC02']}": "0",
         f"block_{blocks['BC03']}": "0",
+        f"reason_{blocks['BC02']}": "Non démontré",
+        f"reason_{blocks['BC03']}": "Non présenté",
         "reasons": "Motifs",
         "recommendations": "Reprendre BC02",
     }
@@ -133,7 +138,12 @@ def test_planning_page_creates_a_session(client, branch_admin, certification, ju
     client.force_login(branch_admin)
     response = client.post(
         reverse("juries:planning"),
-        {"certifications": [certification.pk], "date": "2026-12-01", "place": "Paris", "title": "Session de décembre"},
+        {
+            "certifications": [certification.pk],
+            "date": (timezone.localdate() + datetime.timedelta(days=20)).isoformat(),
+            "place": "Paris",
+            "title": "Session de décembre",
+        },
     )
     assert response.status_code == 302
     client.force_login(jury_member)

@@ -141,16 +141,19 @@ def dataset(version, foreign_version, evaluator, funder):
     # correction counts.
     refused = paths[PathState.REFUSED][0]
     old = final_decision(refused, session, Outcome.REFUSED, {"BC01": True, "BC02": True, "BC03": True})
-    Decision.objects.filter(pk=old.pk).update(is_current=False)
+    # In the order the database accepts (juries migration 0003): the correction exists before
+    # the old decision stops being current, and becomes final and current after.
     correction = Decision.objects.create(
         dossier=old.dossier,
         outcome=Outcome.REFUSED,
-        state=DecisionState.FINAL,
+        is_current=False,
         decided_at=timezone.now(),
         supersedes=old,
         correction_reason="Erreur de saisie",
     )
     add_block_decisions(correction, {"BC01": False, "BC02": False, "BC03": False})
+    Decision.objects.filter(pk=old.pk).update(is_current=False)
+    Decision.objects.filter(pk=correction.pk).update(is_current=True, state=DecisionState.FINAL)
     # A proposal in an open session: not a decision yet.
     ready = paths[PathState.READY_FOR_JURY][0]
     open_session = JurySessionFactory(certifications=[version.certification])
