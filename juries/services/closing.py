@@ -161,6 +161,7 @@ def award_date_set(*, session) -> None:
 def jury_session_generate_minutes(*, session, force: bool = False) -> JurySession:
     """Render the minutes to PDF and store them with their SHA-256. Idempotent: an existing
     file is kept unless ``force`` (never once approved)."""
+    from juries.certificates.signing.pades import seal_pdf
     from juries.pdf import render_minutes
 
     with transaction.atomic():
@@ -169,7 +170,8 @@ def jury_session_generate_minutes(*, session, force: bool = False) -> JurySessio
             raise RuleViolation(_("The minutes are generated once the session is closed."))
         if session.pv_file and session.pv_sha256 and (not force or session.pv_approved_at):
             return session
-        content = render_minutes(session)
+        # Sealed before storing (bytes -> bytes): a seal failure stores nothing, the task retries.
+        content = seal_pdf(render_minutes(session), reason=f"Procès-verbal du jury, session {session.pk}")
         digest = hashlib.sha256(content).hexdigest()
         session.pv_file.save(f"pv-{session.pk}.pdf", ContentFile(content), save=False)
         session.pv_sha256 = digest

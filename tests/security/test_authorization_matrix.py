@@ -168,6 +168,9 @@ def url_kwargs(w) -> dict:
         "certificates:verify": {"code": cert.verification_code},
         "certificates:badge": {"code": cert.verification_code},
         "certificates:block_badge": {"code": cert.verification_code, "block_id": w.blocks[0].pk},
+        "certificates:badge_jwt": {"code": cert.verification_code},
+        "certificates:block_badge_jwt": {"code": cert.verification_code, "block_id": w.blocks[0].pk},
+        "certificates:status_list": {"list_number": 0},
         "certificates:detail": {"pk": cert.pk},
         "certificates:download": {"pk": cert.pk},
         "certificates:revoke": {"pk": cert.pk},
@@ -424,6 +427,10 @@ MATRIX = {
     "certificate-reissue": {
         "POST": "401 403 404 404 404 404 404 400 404 404 404 400",
     },
+    "verify-pdf": {
+        # Public; the matrix posts JSON, the endpoint takes multipart only (test_verify_upload.py).
+        "POST": "415 415 415 415 415 415 415 415 415 415 415 415",
+    },
     "certificate-revoke": {
         "POST": "401 403 404 404 404 404 404 200+ 404 404 404 200+",
     },
@@ -432,6 +439,22 @@ MATRIX = {
     },
     "certificates:block_badge": {
         "GET": "410 410 410 410 410 410 410 410 410 410 410 410",
+    },
+    "certificates:badge_jwt": {
+        "GET": "410 410 410 410 410 410 410 410 410 410 410 410",
+    },
+    "certificates:block_badge_jwt": {
+        "GET": "410 410 410 410 410 410 410 410 410 410 410 410",
+    },
+    "certificates:did_document": {
+        "GET": "200 200 200 200 200 200 200 200 200 200 200 200",
+    },
+    "certificates:status_list": {
+        "GET": "200 200 200 200 200 200 200 200 200 200 200 200",
+    },
+    "certificates:verify_upload": {
+        "GET": "200 200 200 200 200 200 200 200 200 200 200 200",
+        "POST": "400 400 400 400 400 400 400 400 400 400 400 400",
     },
     "certificates:bulk_revoke": {
         "POST": "302 403 403 403 403 403 403 302 302 403 403 302",
