@@ -123,3 +123,13 @@ def test_uploads_are_rate_limited(client, settings, issued):
     data = render_html("<p>x</p>")
     statuses = [upload(client, data).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_the_holder_downloads_the_pdf_and_anyone_uploading_it_gets_authentic(client, issued, holder_user):
+    client.force_login(holder_user)
+    response = client.get(f"/certificats/{issued.pk}/pdf/")
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    client.logout()
+    assert "Document authentique" in upload(client, data).content.decode()
+    assert "Document modifié" in upload(client, modified_copy(data)).content.decode()

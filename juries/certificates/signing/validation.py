@@ -10,6 +10,7 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
@@ -46,12 +47,31 @@ class SealCheck:
     signed_at: str = ""
     details: list[str] = field(default_factory=list)
 
+    @property
+    def signed_at_display(self) -> str:
+        """dd/mm/yyyy HH:MM as the signer's clock said (with its UTC offset)."""
+        if not self.signed_at:
+            return ""
+        moment = datetime.fromisoformat(self.signed_at)
+        return moment.strftime("%d/%m/%Y %H:%M (UTC%z)")
+
 
 def validation_context() -> ValidationContext:
     roots = list(load_certs_from_pemder([str(p) for p in keys.trust_root_files()]))
     # No network: the seal's chain ends at roots we hold; revocation of a seal certificate is
     # handled by removing its root (or the document's certificate is revoked in the register).
     return ValidationContext(trust_roots=roots, allow_fetching=False)
+
+
+def _signer_name(certificate) -> str:
+    """ "Common name (organisation)": what a person reads; the full subject otherwise."""
+    if certificate is None:
+        return ""
+    subject = certificate.subject.native
+    name, organisation = subject.get("common_name"), subject.get("organization_name")
+    if not name:
+        return certificate.subject.human_friendly
+    return f"{name} ({organisation})" if organisation else name
 
 
 def check_seal(data: bytes) -> SealCheck:
@@ -69,7 +89,7 @@ def check_seal(data: bytes) -> SealCheck:
     except Exception as exc:  # a malformed signature dictionary or CMS blob is a modified file
         logger.info("signature could not be validated: %s", type(exc).__name__)
         return SealCheck(SealState.TAMPERED, details=[type(exc).__name__])
-    signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
+    signer = _signer_name(status.signing_cert)
     signed_at = status.signer_reported_dt.isoformat() if status.signer_reported_dt else ""
     if not (status.intact and status.valid):
         return SealCheck(SealState.TAMPERED, signer, signed_at, ["signature does not match the content"])
