@@ -28,6 +28,19 @@ def generate_minutes(session_id: int) -> str:
     return jury_session_generate_minutes(session=session).pv_sha256
 
 
+@shared_task(
+    name="juries.tasks.minutes_new_version", autoretry_for=(OSError, SealError), retry_backoff=True, max_retries=5
+)
+def minutes_new_version(session_id: int, reason: str = "") -> str:
+    from juries.models import JurySession
+    from juries.services import jury_session_minutes_new_version
+
+    session = JurySession.objects.filter(pk=session_id).first()
+    if session is None:
+        return ""
+    return jury_session_minutes_new_version(session=session, reason=reason).pv_sha256
+
+
 @shared_task(name="juries.tasks.notify_decisions")
 def notify_decisions(session_id: int) -> int:
     from juries.models import JurySession

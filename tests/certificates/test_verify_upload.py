@@ -133,3 +133,16 @@ def test_the_holder_downloads_the_pdf_and_anyone_uploading_it_gets_authentic(cli
     client.logout()
     assert "Document authentique" in upload(client, data).content.decode()
     assert "Document modifié" in upload(client, modified_copy(data)).content.decode()
+
+
+def test_a_document_issued_before_the_seal_is_found_by_its_hash(client, issued):
+    """Certificates issued unsealed (before the seal existed) stay verifiable by their SHA-256."""
+    import hashlib
+
+    from juries.certificates.models import Certificate
+
+    legacy = render_html("<p>Certificat délivré avant le sceau</p>")
+    Certificate.objects.filter(pk=issued.pk).update(sha256=hashlib.sha256(legacy).hexdigest())
+    body = api_upload(client, legacy).json()
+    assert body["verdict"] == "authentic" and body["seal"]["state"] == "unsigned"
+    assert "avant que les documents soient scellés" in body["message"]

@@ -123,6 +123,7 @@ def url_kwargs(w) -> dict:
         "evidence-detail": {"pk": w.evidence.pk},
         "jury-session-detail": {"pk": s.pk},
         "jury-session-transitions": {"pk": s.pk, "name": "convene"},
+        "jury-session-approve-minutes": {"pk": s.pk},
         "jury-member-detail": {"pk": w.member_a.pk},
         "jury-dossier-detail": {"pk": w.dossier.pk},
         "jury-decision-detail": {"pk": w.decision.pk},
@@ -195,6 +196,7 @@ def url_kwargs(w) -> dict:
         "juries:close": {"pk": s.pk},
         "juries:minutes": {"pk": s.pk},
         "juries:approve_minutes": {"pk": s.pk},
+        "juries:set_vice_president": {"pk": s.pk},
         "juries:session_action": {"pk": s.pk, "action": "convene"},
         "juries:decision_detail": {"pk": w.final_decision.pk},
         "juries:decision_correct": {"pk": w.final_decision.pk},
@@ -667,6 +669,9 @@ MATRIX = {
     "juries:approve_minutes": {
         "POST": "302 404 404 404 404 302 404 302 404 404 404 302",
     },
+    "juries:set_vice_president": {
+        "POST": "302 404 404 404 404 302 404 302 404 404 404 302",
+    },
     "juries:close": {
         "GET": "302 404 404 404 404 200 404 200 404 404 404 200",
         "POST": "302 404 404 404 404 200 404 200 404 404 404 200",
@@ -770,6 +775,10 @@ MATRIX = {
     },
     "jury-session-transitions": {
         "POST": "401 404 404 404 404 403 404 200+ 404 404 404 200+",
+    },
+    "jury-session-approve-minutes": {
+        # In scope, the empty body is refused (second_factor required); outside it, 404.
+        "POST": "401 404 404 404 404 400 404 400 404 404 404 400",
     },
     "livez": {
         "GET": "200 200 200 200 200 200 200 200 200 200 200 200",

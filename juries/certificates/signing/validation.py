@@ -110,12 +110,18 @@ class UploadVerdict:
 
     @property
     def message(self) -> str:
-        return str(VERDICT_MESSAGES[(self.verdict, self.seal.state if self.verdict == Verdict.UNKNOWN else "")])
+        legacy = self.verdict == Verdict.AUTHENTIC and self.seal.state == SealState.UNSIGNED
+        key = self.seal.state if self.verdict == Verdict.UNKNOWN or legacy else ""
+        return str(VERDICT_MESSAGES[(self.verdict, key)])
 
 
 VERDICT_MESSAGES = {
     (Verdict.AUTHENTIC, ""): _(
         "This document is authentic: it was sealed by the portal, has not been changed since, and is valid."
+    ),
+    (Verdict.AUTHENTIC, SealState.UNSIGNED): _(
+        "This document was issued by the portal before documents were sealed: its SHA-256 fingerprint matches the "
+        "register and it is valid."
     ),
     (Verdict.REVOKED, ""): _(
         "This document was issued by the portal and has not been changed, but it has been revoked: "
