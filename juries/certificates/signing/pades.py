@@ -19,10 +19,12 @@ from juries.certificates.signing import SealError, keys
 logger = logging.getLogger(__name__)
 
 FIELD_NAME = "SceauPortailCQP"
-# Room kept for the CMS signature: pyHanko otherwise signs twice (a dummy run to measure it).
-# An ECDSA P-256 seal with its chain takes ~2 KB; a timestamp token adds ~5 KB.
-RESERVED_BYTES = 8192
-RESERVED_BYTES_WITH_TSA = 24576
+# Room kept for the CMS signature, sized once from the seal's chain: pyHanko otherwise signs
+# twice per document (a dummy run to measure it). The room is written as hex zeros, so too much
+# of it doubles the file; the margin covers the signed attributes and the signature value.
+SIGNATURE_MARGIN = 2048
+# A timestamp token carries the authority's certificates: a generous fixed room.
+TSA_ROOM = 16384
 
 _lock = threading.Lock()
 _cache: dict[tuple, tuple] = {}
@@ -33,7 +35,7 @@ def _config_key() -> tuple:
 
 
 def _load():
-    """(signer, timestamper) for the current configuration, built once per process."""
+    """(signer, timestamper, bytes reserved) for the current configuration, once per process."""
     key = _config_key()
     cached = _cache.get(key)
     if cached is not None:
@@ -48,20 +50,23 @@ def _load():
             except ValueError as exc:
                 raise SealError(f"the seal's PKCS#12 cannot be opened: {exc}") from exc
             timestamper = timestamps.HTTPTimeStamper(settings.SEAL_TSA_URL) if settings.SEAL_TSA_URL else None
+            chain = [signer.signing_cert, *signer.cert_registry]
+            der_bytes = sum(len(c.dump()) for c in chain) + SIGNATURE_MARGIN + (TSA_ROOM if timestamper else 0)
+            reserved = 2 * der_bytes  # pyHanko counts the room in hex digits
             _cache.clear()
-            _cache[key] = (signer, timestamper)
+            _cache[key] = (signer, timestamper, reserved)
             logger.info("seal loaded: %s", signer.signing_cert.subject.human_friendly)
     return _cache[key]
 
 
 def seal_subject() -> str:
-    signer, _timestamper = _load()
+    signer, _timestamper, _reserved = _load()
     return signer.signing_cert.subject.human_friendly
 
 
 def seal_pdf(content: bytes, *, reason: str = "Sceau du certificateur") -> bytes:
     """The same PDF with a PAdES seal appended (incremental update). Raises ``SealError``."""
-    signer, timestamper = _load()
+    signer, timestamper, reserved = _load()
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         md_algorithm="sha256",
@@ -72,9 +77,7 @@ def seal_pdf(content: bytes, *, reason: str = "Sceau du certificateur") -> bytes
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(content), strict=False)
-        output = signers.PdfSigner(metadata, signer, timestamper=timestamper).sign_pdf(
-            writer, bytes_reserved=RESERVED_BYTES_WITH_TSA if timestamper else RESERVED_BYTES
-        )
+        output = signers.PdfSigner(metadata, signer, timestamper=timestamper).sign_pdf(writer, bytes_reserved=reserved)
     except Exception as exc:  # pyHanko raises many kinds (PdfReadError, SigningError, IOError to the TSA)
         raise SealError(f"sealing failed: {type(exc).__name__}: {exc}") from exc
     return output.getvalue()
