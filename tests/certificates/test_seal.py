@@ -127,3 +127,56 @@ def test_the_demo_material_lives_under_var_not_in_the_repository():
     assert directory.parts[-2:] == ("var", "seal") or "var" in directory.parts
     tracked = subprocess.run(["git", "ls-files", "--", str(directory)], capture_output=True, text=True, check=False)
     assert tracked.stdout.strip() == ""
+
+
+def test_a_configured_seal_is_used_and_rotation_keeps_old_documents_verifiable(settings, tmp_path):
+    """Production-like: PKCS#12 and trust roots from the settings. After a rotation to a seal
+    from another CA, documents sealed before still verify while the old root stays listed."""
+    from juries.certificates.pdf import render_html
+    from juries.certificates.signing import pades
+    from juries.certificates.signing.validation import SealState, check_seal
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    for directory in (old, new):
+        directory.mkdir()
+        keys._generate_demo(directory)
+    settings.SEAL_DEMO = False
+    settings.SEAL_PKCS12_PASSWORD = keys.DEMO_SEAL_PASSWORD.decode()
+    settings.SEAL_PKCS12_FILE = str(old / keys.DEMO_SEAL)
+    settings.SEAL_TRUST_ROOTS = [str(old / keys.DEMO_ROOT)]
+    before = pades.seal_pdf(render_html("<p>Avant la rotation</p>"))
+    assert check_seal(before).state == SealState.VALID
+
+    settings.SEAL_PKCS12_FILE = str(new / keys.DEMO_SEAL)
+    settings.SEAL_TRUST_ROOTS = [str(old / keys.DEMO_ROOT), str(new / keys.DEMO_ROOT)]
+    after = pades.seal_pdf(render_html("<p>Après la rotation</p>"))
+    assert check_seal(after).state == SealState.VALID
+    assert check_seal(before).state == SealState.VALID
+    # Why the old root must stay listed: without it the old documents are no longer trusted.
+    settings.SEAL_TRUST_ROOTS = [str(new / keys.DEMO_ROOT)]
+    assert check_seal(before).state == SealState.UNTRUSTED
+
+
+def test_a_missing_seal_file_stops_start_up_with_one_line():
+    from tests.foundation.test_settings import assert_one_line_error, manage, production_env
+
+    result = manage("check", **production_env(SEAL_PKCS12_FILE="/nonexistent/seal.p12"))
+    assert_one_line_error(result, "SEAL_PKCS12_FILE")
+
+
+def test_sealing_and_checking_work_inside_a_running_event_loop():
+    """pyHanko calls asyncio.run(): under an ASGI server (or Playwright's loop in the tests) a
+    loop already runs in the thread; the seal must still be made, never silently skipped."""
+    import asyncio
+
+    from juries.certificates.signing import pades
+    from juries.certificates.signing.validation import SealState, check_seal
+
+    async def inside_a_loop():
+        sealed = pades.seal_pdf(_plain_pdf())
+        return sealed, check_seal(sealed).state
+
+    sealed, state = asyncio.run(inside_a_loop())
+    assert state == SealState.VALID
+    _signature, status = pyhanko_status(sealed)
+    assert status.bottom_line

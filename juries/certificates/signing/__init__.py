@@ -10,3 +10,18 @@
 
 class SealError(RuntimeError):
     """Sealing or signing failed: the document is not issued (it stays pending, retried)."""
+
+
+def outside_event_loop(function, *args, **kwargs):
+    """Call ``function`` (a pyHanko entry point that uses ``asyncio.run``) even from a thread
+    that already runs an event loop (an ASGI server's loop, Playwright in the tests): there,
+    it runs in a short-lived thread of its own; elsewhere (WSGI, Celery) it is a plain call."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()

@@ -23,7 +23,8 @@ from juries.certificates.signing import keys
 
 ALGORITHM = "Ed25519"
 JWT_TYPE = "JWT"
-DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/jwk/v1"]
+# JsonWebKey2020: the verification method type that did:web resolvers support most widely.
+DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/suites/jws-2020/v1"]
 
 _lock = threading.Lock()
 _cache: dict[tuple, tuple] = {}
@@ -74,7 +75,7 @@ def verification_methods() -> list[dict]:
         methods.append(
             {
                 "id": f"{did}#{thumbprint}",
-                "type": "JsonWebKey",
+                "type": "JsonWebKey2020",
                 "controller": did,
                 "publicKeyJwk": {**key.as_dict(private=False), "kid": thumbprint},
             }

@@ -14,7 +14,7 @@ from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 
-from juries.certificates.signing import SealError, keys
+from juries.certificates.signing import SealError, keys, outside_event_loop
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,8 @@ def seal_pdf(content: bytes, *, reason: str = "Sceau du certificateur") -> bytes
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(content), strict=False)
-        output = signers.PdfSigner(metadata, signer, timestamper=timestamper).sign_pdf(writer, bytes_reserved=reserved)
+        pdf_signer = signers.PdfSigner(metadata, signer, timestamper=timestamper)
+        output = outside_event_loop(pdf_signer.sign_pdf, writer, bytes_reserved=reserved)
     except Exception as exc:  # pyHanko raises many kinds (PdfReadError, SigningError, IOError to the TSA)
         raise SealError(f"sealing failed: {type(exc).__name__}: {exc}") from exc
     return output.getvalue()

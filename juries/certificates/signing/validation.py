@@ -20,7 +20,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from juries.certificates.signing import keys
+from juries.certificates.signing import keys, outside_event_loop
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def check_seal(data: bytes) -> SealCheck:
         return SealCheck(SealState.UNSIGNED)
     signature = signatures[-1]
     try:
-        status = validate_pdf_signature(signature, validation_context())
+        status = outside_event_loop(validate_pdf_signature, signature, validation_context())
     except Exception as exc:  # a malformed signature dictionary or CMS blob is a modified file
         logger.info("signature could not be validated: %s", type(exc).__name__)
         return SealCheck(SealState.TAMPERED, details=[type(exc).__name__])
