@@ -57,6 +57,17 @@ def result_record(result) -> dict:
             "signed_at": result.seal.signed_at or None,
         },
         "certificate": public_record(result.certificate) if result.certificate is not None else None,
+        "minutes": _minutes_record(result.minutes_session),
+    }
+
+
+def _minutes_record(session) -> dict | None:
+    if session is None:
+        return None
+    return {
+        "session_date": session.date.isoformat(),
+        "version": session.pv_version,
+        "approved": session.pv_approved_at is not None,
     }
 
 
@@ -99,6 +110,9 @@ VerifyResult = inline_serializer(
             },
         ),
         "certificate": serializers.JSONField(allow_null=True, help_text="The public record, as verify/<code>.json."),
+        "minutes": serializers.JSONField(
+            allow_null=True, help_text="When the file is a jury's minutes: session_date, version, approved."
+        ),
     },
 )
 

@@ -47,3 +47,19 @@ def test_a_seal_failure_stores_no_minutes(
     deliberating.refresh_from_db()
     assert deliberating.state == SessionState.CLOSED
     assert not deliberating.pv_file and not deliberating.pv_sha256
+
+
+def test_the_minutes_uploaded_to_the_verification_are_authentic(
+    client, deliberating, path, jury_member, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    decide(current_decision(path), jury_member, {"BC01": True, "BC02": True, "BC03": True})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.jury_session_close(session=deliberating, by=jury_member)
+    deliberating.refresh_from_db()
+    data = deliberating.pv_file.read()
+    body = client.post("/api/v1/verify/", {"file": SimpleUploadedFile("pv.pdf", data, "application/pdf")}).json()
+    assert body["verdict"] == "authentic" and body["certificate"] is None
+    assert body["minutes"] == {"session_date": deliberating.date.isoformat(), "version": 1, "approved": False}
+    assert "procès-verbal du jury national" in body["message"]

@@ -107,13 +107,21 @@ class UploadVerdict:
     seal: SealCheck
     sha256: str
     certificate: object = None
+    minutes_session: object = None
 
     @property
     def message(self) -> str:
+        if self.minutes_session is not None:
+            return str(MINUTES_MESSAGE) % {"date": self.minutes_session.date.strftime("%d/%m/%Y")}
         legacy = self.verdict == Verdict.AUTHENTIC and self.seal.state == SealState.UNSIGNED
         key = self.seal.state if self.verdict == Verdict.UNKNOWN or legacy else ""
         return str(VERDICT_MESSAGES[(self.verdict, key)])
 
+
+MINUTES_MESSAGE = _(
+    "These are the minutes of the national jury of %(date)s, in their current version: sealed by the portal and "
+    "unchanged since."
+)
 
 VERDICT_MESSAGES = {
     (Verdict.AUTHENTIC, ""): _(
@@ -157,6 +165,12 @@ def verify_upload(data: bytes) -> UploadVerdict:
     if seal.state in (SealState.VALID, SealState.UNSIGNED):
         # Unsigned: a document issued before the seal existed is still found by its hash.
         certificate = Certificate.objects.filter(sha256=digest).select_related("certification").first()
+    if certificate is None and seal.state == SealState.VALID:
+        from juries.models import JurySession
+
+        session = JurySession.objects.filter(pv_sha256=digest).first()
+        if session is not None:
+            return UploadVerdict(Verdict.AUTHENTIC, seal, digest, minutes_session=session)
     if certificate is None:
         return UploadVerdict(Verdict.UNKNOWN, seal, digest)
     verdict = Verdict.REVOKED if certificate.state == CertificateState.REVOKED else Verdict.AUTHENTIC
