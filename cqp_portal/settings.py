@@ -161,6 +161,38 @@ STATISTICS_CACHE_SECONDS = env.get_int("STATISTICS_CACHE_SECONDS", 0 if DEBUG el
 EVIDENCE_RETENTION_DAYS = env.get_int("EVIDENCE_RETENTION_DAYS", 2 * 365, minimum=1)
 INACTIVE_CANDIDATE_RETENTION_DAYS = env.get_int("INACTIVE_CANDIDATE_RETENTION_DAYS", 3 * 365, minimum=1)
 
+# --- Seal of the PDFs (PAdES) and signature of the Open Badges (README "Signed credentials") ---
+# One seal for the portal, held for the certifiers (the CPNE): a PKCS#12 file and its password.
+# Without one, DEBUG (or SEAL_DEMO=true) generates a labelled demo CA, seal and badge key under
+# var/seal/ on first use; otherwise sealing fails and certificates stay pending (never unsigned).
+SEAL_DIR = Path(env.get_str("SEAL_DIR", str(VAR_DIR / "seal")))
+SEAL_DEMO = env.get_bool("SEAL_DEMO", DEBUG)
+SEAL_PKCS12_FILE = env.get_str("SEAL_PKCS12_FILE", "")
+SEAL_PKCS12_PASSWORD = env.get_str("SEAL_PKCS12_PASSWORD", "")
+if SEAL_PKCS12_FILE and not Path(SEAL_PKCS12_FILE).is_file():
+    raise env.ConfigurationError("SEAL_PKCS12_FILE", f"names no readable file: {SEAL_PKCS12_FILE}")
+# The roots a seal must chain to (PEM files). Keep a retired root listed after a rotation:
+# documents sealed under it stay verifiable.
+SEAL_TRUST_ROOTS = env.get_list("SEAL_TRUST_ROOTS", [])
+for _root in SEAL_TRUST_ROOTS:
+    if not Path(_root).is_file():
+        raise env.ConfigurationError("SEAL_TRUST_ROOTS", f"names no readable file: {_root}")
+# An RFC 3161 timestamp authority: PAdES B-T instead of B-B.
+SEAL_TSA_URL = env.get_url("SEAL_TSA_URL", None, schemes=("http", "https"))
+# The Open Badges' Ed25519 key (PEM, PKCS#8) and the public keys of retired ones (PEM), all
+# published in /.well-known/did.json so that badges signed before a rotation still verify.
+BADGE_SIGNING_KEY_FILE = env.get_str("BADGE_SIGNING_KEY_FILE", "")
+BADGE_RETIRED_PUBLIC_KEYS = env.get_list("BADGE_RETIRED_PUBLIC_KEYS", [])
+for _name, _files in (
+    ("BADGE_SIGNING_KEY_FILE", [BADGE_SIGNING_KEY_FILE]),
+    ("BADGE_RETIRED_PUBLIC_KEYS", BADGE_RETIRED_PUBLIC_KEYS),
+):
+    for _file in filter(None, _files):
+        if not Path(_file).is_file():
+            raise env.ConfigurationError(_name, f"names no readable file: {_file}")
+# Largest PDF accepted by the verification by upload.
+VERIFY_UPLOAD_MAX_BYTES = env.get_int("VERIFY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 # Source maps (7 MB of the API docs' bundles) are fetched by developer tools only: compressing

@@ -3,7 +3,7 @@ transition calls the same service as the HTML pages."""
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -23,16 +23,42 @@ from juries.serializers import (
     JurySessionSerializer,
 )
 
+
+class MinutesApprovalSerializer(serializers.Serializer):
+    second_factor = serializers.CharField(
+        help_text="The current TOTP code of the approver (or, where two-factor authentication is off, the password).",
+        trim_whitespace=True,
+    )
+    sha256 = serializers.CharField(required=False, help_text="SHA-256 of the minutes the approver read.")
+
+
+class JurySessionMinutesMixin:
+    @extend_schema(request=MinutesApprovalSerializer, responses=JurySessionSerializer)
+    @action(detail=True, methods=["post"], url_path="approve-minutes")
+    def approve_minutes(self, request, pk=None):
+        """President or vice-president: approve the current version of the minutes."""
+        session = self.get_object()  # outside the scope: 404 before anything is read
+        data = MinutesApprovalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.jury_session_approve_minutes(
+            session=session,
+            by=request.user,
+            second_factor=data.validated_data["second_factor"],
+            sha256_seen=data.validated_data.get("sha256"),
+        )
+        session.refresh_from_db()
+        return Response(JurySessionSerializer(session).data)
+
+
 SESSION_TRANSITIONS = {
     "convene": services.jury_session_convene,
     "start_deliberation": services.jury_session_start_deliberation,
     "close": services.jury_session_close,
-    "approve_minutes": services.jury_session_approve_minutes,
     "ratify": services.jury_session_ratify,
 }
 
 
-class JurySessionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class JurySessionViewSet(JurySessionMinutesMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = JurySessionSerializer
     filterset_class = filters.JurySessionFilter
     ordering_fields = ["date", "created_at"]

@@ -19,6 +19,7 @@ from candidates.models import (
     PathState,
 )
 from certifications.models import Certification, ReferentialState
+from cqp_portal.accounts.demo import DEMO_PASSWORD
 from cqp_portal.accounts.models import Role, RoleAssignment, User
 from cqp_portal.audit.services import audit_record
 from juries import services
@@ -32,6 +33,8 @@ PRESIDENT = "jury@demo.cqp.fr"
 PLANNER = "admin.hcr@demo.cqp.fr"
 EVALUATOR = "evaluateur@demo.cqp.fr"
 
+# The vice-president of the closed demo session, who approves its minutes with the president.
+VICE_PRESIDENT = "jury.salarie1@demo.cqp.fr"
 # (e-mail, first name, last name, college): members without a demo login.
 MEMBERS = [
     ("jury.employeur@demo.cqp.fr", "Bernard", "Caron", College.EMPLOYER),
@@ -80,6 +83,18 @@ def _certification(code):
     if certification is None or not certification.versions.filter(state=ReferentialState.PUBLISHED).exists():
         return None
     return certification
+
+
+def _approve_minutes(session, president) -> None:
+    """The president and the vice-president (the other college) approve; in the demo (debug,
+    no two-factor authentication) the second factor re-entered is the demo password."""
+    vice = session.members.select_related("user").get(user__email=VICE_PRESIDENT)
+    services.jury_session_set_vice_president(session=session, member=vice, by=president)
+    if not vice.user.has_usable_password():
+        vice.user.set_password(DEMO_PASSWORD)
+        vice.user.save(update_fields=["password"])
+    services.jury_session_approve_minutes(session=session, by=president, second_factor=DEMO_PASSWORD)
+    services.jury_session_approve_minutes(session=session, by=vice.user, second_factor=DEMO_PASSWORD)
 
 
 def _member(email, first_name, last_name) -> User:
@@ -201,5 +216,5 @@ def _closed_session(certification, members, planner, president, evaluator):
     # The minutes are made here, synchronously: the demo shows them at once (the task queued
     # at close then finds them and does nothing).
     session = services.jury_session_generate_minutes(session=session)
-    services.jury_session_approve_minutes(session=session, by=president)
+    _approve_minutes(session, president)
     services.jury_session_ratify(session=session, by=planner)

@@ -72,6 +72,8 @@ class JurySession(ConcurrentTransitionMixin, models.Model):
     )
     pv_approved_at = models.DateTimeField(_("minutes approved at"), null=True, blank=True)
     pv_approved_sha256 = models.CharField(_("SHA-256 approved"), max_length=64, blank=True)
+    # A correction after approval makes a new version; approvals are per version.
+    pv_version = models.PositiveSmallIntegerField(_("minutes version"), default=1)
 
     class Meta:
         verbose_name = _("jury session")
@@ -123,6 +125,8 @@ class JuryMember(models.Model):
     )
     college = models.CharField(_("college"), max_length=10, choices=College.choices)
     is_president = models.BooleanField(_("president"), default=False)
+    # The president and the vice-president come from the two colleges; both approve the PV.
+    is_vice_president = models.BooleanField(_("vice-president"), default=False)
     present = models.BooleanField(_("present"), default=True)
     convocation_sent_at = models.DateTimeField(_("convocation sent at"), null=True, blank=True)
     added_at = models.DateTimeField(auto_now_add=True)
@@ -135,6 +139,12 @@ class JuryMember(models.Model):
             models.UniqueConstraint(fields=["session", "user"], name="unique_member_per_session"),
             models.UniqueConstraint(
                 fields=["session"], condition=Q(is_president=True), name="one_president_per_session"
+            ),
+            models.UniqueConstraint(
+                fields=["session"], condition=Q(is_vice_president=True), name="one_vice_president_per_session"
+            ),
+            models.CheckConstraint(
+                name="president_is_not_vice_president", condition=~Q(is_president=True, is_vice_president=True)
             ),
         ]
 
@@ -374,3 +384,33 @@ class ExpiryNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.acquired_block_id} expires {self.valid_until}"
+
+
+class ApprovalRole(models.TextChoices):
+    PRESIDENT = "president", _("President")
+    VICE_PRESIDENT = "vice_president", _("Vice-president")
+
+
+class MinutesApproval(models.Model):
+    """One approval of one version of the minutes, after the approver re-entered their second
+    factor: who, when, and the SHA-256 of the exact file they approved. Never changed."""
+
+    session = models.ForeignKey(JurySession, on_delete=models.PROTECT, related_name="minutes_approvals")
+    version = models.PositiveSmallIntegerField(_("minutes version"))
+    role = models.CharField(_("role"), max_length=16, choices=ApprovalRole.choices)
+    member = models.ForeignKey(JuryMember, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(_("SHA-256 approved"), max_length=64)
+    factor = models.CharField(_("second factor re-entered"), max_length=16)
+    approved_at = models.DateTimeField(_("approved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("minutes approval")
+        verbose_name_plural = _("minutes approvals")
+        ordering = ["session", "version", "approved_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "version", "role"], name="one_approval_per_role_and_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} v{self.version} {self.role}"

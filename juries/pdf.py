@@ -86,13 +86,17 @@ def minutes_context(session) -> dict:
         "present": [m for m in members if m.present],
         "absent": [m for m in members if not m.present],
         "president": next((m for m in members if m.is_president), None),
+        "vice_president": next((m for m in members if m.is_vice_president), None),
         "dossiers": dossiers,
         "rules": selectors.composition_rules(session),
     }
 
 
-def render_minutes(session) -> bytes:
+def render_minutes(session, approvals=()) -> bytes:
+    """The minutes; with ``approvals`` (president and vice-president), the approved edition
+    that prints who approved, when, and the SHA-256 of the file they approved."""
     # The minutes are an official French document, whatever the language of whoever closed.
     with translation.override("fr"):
-        html = render_to_string("juries/pv.html", minutes_context(session))
+        context = {**minutes_context(session), "approvals": list(approvals), "version": session.pv_version}
+        html = render_to_string("juries/pv.html", context)
     return render_pdf(html)

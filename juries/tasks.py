@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from juries.certificates.signing import SealError
+
 
 @shared_task(name="juries.tasks.send_convocations")
 def send_convocations(session_id: int) -> int:
@@ -12,7 +14,10 @@ def send_convocations(session_id: int) -> int:
     return send(session) if session else 0
 
 
-@shared_task(name="juries.tasks.generate_minutes", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# A seal failure (key unreadable, timestamp authority down) is retried like a disk error.
+@shared_task(
+    name="juries.tasks.generate_minutes", autoretry_for=(OSError, SealError), retry_backoff=True, max_retries=5
+)
 def generate_minutes(session_id: int) -> str:
     from juries.models import JurySession
     from juries.services import jury_session_generate_minutes
@@ -21,6 +26,19 @@ def generate_minutes(session_id: int) -> str:
     if session is None:
         return ""
     return jury_session_generate_minutes(session=session).pv_sha256
+
+
+@shared_task(
+    name="juries.tasks.minutes_new_version", autoretry_for=(OSError, SealError), retry_backoff=True, max_retries=5
+)
+def minutes_new_version(session_id: int, reason: str = "") -> str:
+    from juries.models import JurySession
+    from juries.services import jury_session_minutes_new_version
+
+    session = JurySession.objects.filter(pk=session_id).first()
+    if session is None:
+        return ""
+    return jury_session_minutes_new_version(session=session, reason=reason).pv_sha256
 
 
 @shared_task(name="juries.tasks.notify_decisions")

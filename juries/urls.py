@@ -26,6 +26,7 @@ urlpatterns = [
     path("jury/sessions/<int:pk>/cloture/", views.close, name="close"),
     path("jury/sessions/<int:pk>/pv/", views.minutes_download, name="minutes"),
     path("jury/sessions/<int:pk>/pv/approuver/", views.approve_minutes, name="approve_minutes"),
+    path("jury/sessions/<int:pk>/vice-president/", views.set_vice_president, name="set_vice_president"),
     path("jury/sessions/<int:pk>/<slug:action>/", views.session_action, name="session_action"),
     path("jury/decisions/<int:pk>/", views.decision_detail, name="decision_detail"),
     path("jury/decisions/<int:pk>/correction/", views.decision_correct, name="decision_correct"),

@@ -29,7 +29,7 @@ from juries.forms import (
     MemberForm,
     SessionForm,
 )
-from juries.models import Appeal, Decision, Dossier, JuryMember, JurySession, SessionState
+from juries.models import Appeal, College, Decision, Dossier, JuryMember, JurySession, SessionState
 
 
 def _session(request, pk) -> JurySession:
@@ -324,19 +324,68 @@ def close(request, pk):
     if not (roles["is_member"] or roles["manages"]):
         raise PermissionDenied
     blockers = services.close_blockers(session) if session.state == SessionState.DELIBERATING else []
-    return render(
-        request,
-        "juries/close.html",
-        {"session": session, "blockers": blockers, "rules": selectors.composition_rules(session), **roles},
+    approvals = list(
+        session.minutes_approvals.filter(version=session.pv_version).select_related("user").order_by("approved_at")
     )
+    members = list(session.members.select_related("user"))
+    me = next((m for m in members if m.user_id == request.user.pk), None)
+    context = {
+        "session": session,
+        "blockers": blockers,
+        "rules": selectors.composition_rules(session),
+        "approvals": approvals,
+        "vice_president": next((m for m in members if m.is_vice_president), None),
+        "vice_candidates": _vice_candidates(members),
+        "may_approve": me is not None
+        and (me.is_president or me.is_vice_president)
+        and not any(a.user_id == request.user.pk for a in approvals),
+        "uses_totp": _uses_totp(request.user),
+        **roles,
+    }
+    return render(request, "juries/close.html", context)
+
+
+def _vice_candidates(members) -> list:
+    president = next((m for m in members if m.is_president), None)
+    return [
+        m
+        for m in members
+        if not m.is_president and m.college != College.EXPERT and (president is None or m.college != president.college)
+    ]
+
+
+def _uses_totp(user) -> bool:
+    from django_otp import devices_for_user
+
+    return bool(list(devices_for_user(user, confirmed=True)))
 
 
 @login_required
 @require_POST
 def approve_minutes(request, pk):
+    """President or vice-president: approve the minutes after re-entering the second factor.
+    A wrong code is a message on the page (DomainErrorMiddleware), nothing is recorded."""
     session = _session(request, pk)
-    services.jury_session_approve_minutes(session=session, by=request.user, sha256_seen=request.POST.get("sha256"))
+    services.jury_session_approve_minutes(
+        session=session,
+        by=request.user,
+        second_factor=request.POST.get("second_factor", ""),
+        sha256_seen=request.POST.get("sha256"),
+    )
     messages.success(request, _("Minutes approved."))
+    return redirect("juries:close", session.pk)
+
+
+@login_required
+@require_POST
+def set_vice_president(request, pk):
+    session = _session(request, pk)
+    member = session.members.filter(pk=request.POST.get("member") or 0).first()
+    if member is None:
+        messages.error(request, _("Choose a member of the jury."))
+        return redirect("juries:close", session.pk)
+    services.jury_session_set_vice_president(session=session, member=member, by=request.user)
+    messages.success(request, _("Vice-president named."))
     return redirect("juries:close", session.pk)
 
 

@@ -1,13 +1,15 @@
 """Open Badges 3.0 credentials (W3C Verifiable Credentials data model 2.0).
 
-One OpenBadgeCredential per certificate and one per validated block. Not signed in this
-version: no ``proof``. Their authority is the verification page they point to (same
-origin, same status), not a cryptographic signature.
+One OpenBadgeCredential per certificate and one per validated block. ``badge.json`` serves
+the credential as JSON-LD; ``badge.jwt`` the same credential signed as a VC-JWT
+(``signing.jose``). The issuer is the portal's ``did:web`` (keys in /.well-known/did.json);
+``credentialStatus`` points to the W3C Bitstring Status List that revocation updates.
 """
 
 from django.conf import settings
 
 from juries.certificates.models import CertificateKind
+from juries.certificates.signing import jose, status_list
 
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -21,8 +23,9 @@ def _iso(day) -> str:
 
 def _issuer(certificate) -> dict:
     return {
-        "id": settings.SITE_URL + "/",
+        "id": jose.issuer_did(),
         "type": ["Profile"],
+        "url": settings.SITE_URL + "/",
         "name": certificate.certifier_name,
         "description": ", ".join(certificate.branch_names),
     }
@@ -102,4 +105,5 @@ def _credential(certificate, credential_id: str, name: str, achievement: dict) -
         "issuer": _issuer(certificate),
         "validFrom": _iso(certificate.award_date),
         "credentialSubject": _subject(certificate, achievement),
+        "credentialStatus": status_list.status_entry(certificate),
     }

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -21,6 +21,7 @@ from cqp_portal.errors import Conflict, RuleViolation
 from cqp_portal.tasks import enqueue_on_commit
 from juries.certificates.models import Certificate, CertificateKind, CertificateState, pdf_upload_to
 from juries.certificates.numbering import allocate_numbers, new_verification_code
+from juries.certificates.signing import SealError, pades
 
 logger = logging.getLogger(__name__)
 
@@ -322,8 +323,13 @@ def certificate_render(*, certificate_id: int) -> bool:
     certificate = _for_render().filter(pk=certificate_id).first()
     if certificate is None or certificate.state != CertificateState.PENDING:
         return False
-    # Rendering (the slow part) happens without holding any lock.
-    content = pdf.render_certificate(certificate)
+    # Rendering and sealing (the slow parts) happen without holding any lock. The seal is a
+    # bytes -> bytes step: a failure leaves the certificate pending, never issued unsealed.
+    try:
+        content = pades.seal_pdf(pdf.render_certificate(certificate), reason=_seal_reason(certificate))
+    except SealError as exc:
+        certificate_record_failure(certificate_id=certificate_id, error=str(exc))
+        raise
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate_id)
@@ -347,6 +353,12 @@ def certificate_render(*, certificate_id: int) -> bool:
             changes={"sha256": digest},
         )
     return True
+
+
+def _seal_reason(certificate) -> str:
+    # Shown by PDF readers next to the seal: French, like the document.
+    with translation.override("fr"):
+        return f"{certificate.get_kind_display()} n° {certificate.number}, sceau du certificateur"
 
 
 def certificate_record_failure(*, certificate_id: int, error: str) -> None:

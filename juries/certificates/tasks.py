@@ -6,17 +6,21 @@ from celery import Task, shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from juries.certificates import services
+from juries.certificates.signing import SealError
 
 logger = logging.getLogger(__name__)
 
-# Worth another try: the database or the disk hiccuped. A template error is not.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
+# Worth another try: the database or the disk hiccuped, the seal or its timestamp authority
+# was unavailable. A template error is not.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError, SealError)
 
 
 class RecordFailure(Task):
     """When a render fails for good, the certificate shows the error (progress bar, retry)."""
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
+        if isinstance(exc, SealError):
+            return  # already recorded by the service, at each attempt
         certificate_id = args[0] if args else kwargs.get("certificate_id")
         try:
             services.certificate_record_failure(certificate_id=certificate_id, error=f"{type(exc).__name__}: {exc}")

@@ -22,6 +22,7 @@ from juries.certificates import badges, cdc, selectors, services
 from juries.certificates.forms import BulkRevokeForm, CdcExportForm, ReissueForm, RevokeForm
 from juries.certificates.models import CdcExport, CdcExportJob, Certificate, CertificateState
 from juries.certificates.ratelimit import hit
+from juries.certificates.signing import jose
 
 # --- public verification ---------------------------------------------------------------------
 
@@ -71,6 +72,7 @@ def public_record(certificate) -> dict:
         "pdf_sha256": certificate.sha256 or None,
         "verification_url": certificate.verification_url,
         "open_badge": certificate.verification_url + "badge.json",
+        "open_badge_jwt": certificate.verification_url + "badge.jwt",
     }
 
 
@@ -138,6 +140,37 @@ def block_badge(request, code: str, block_id: int):
         return _not_found(request, json_response=True)
     name = f"{certificate.number}-{block.code}.json" if "download" in request.GET else ""
     return _badge_response(badges.block_credential(certificate, block), name)
+
+
+def _jwt_response(token: str, filename: str) -> HttpResponse:
+    response = HttpResponse(token, content_type="application/vc+jwt")
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@require_GET
+def badge_jwt(request, code: str):
+    """The same credential as badge.json, signed (VC-JWT): what a wallet or a verifier takes."""
+    certificate, error = _badge_certificate(request, code)
+    if error:
+        return error
+    name = f"{certificate.number}.jwt" if "download" in request.GET else ""
+    return _jwt_response(jose.sign_credential(badges.certificate_credential(certificate)), name)
+
+
+@never_cache
+@require_GET
+def block_badge_jwt(request, code: str, block_id: int):
+    certificate, error = _badge_certificate(request, code)
+    if error:
+        return error
+    block = next((b for b in certificate.blocks.all() if b.pk == int(block_id)), None)
+    if block is None:
+        return _not_found(request, json_response=True)
+    name = f"{certificate.number}-{block.code}.jwt" if "download" in request.GET else ""
+    return _jwt_response(jose.sign_credential(badges.block_credential(certificate, block)), name)
 
 
 # --- downloads -------------------------------------------------------------------------------------

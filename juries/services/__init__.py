@@ -6,13 +6,7 @@ queue side effects after commit.
 """
 
 from juries.services._common import derive_outcome
-from juries.services.closing import (
-    close_blockers,
-    jury_session_approve_minutes,
-    jury_session_close,
-    jury_session_generate_minutes,
-    jury_session_ratify,
-)
+from juries.services.closing import close_blockers, jury_session_close, jury_session_ratify
 from juries.services.corrections import appeal_deadline, appeal_decide, appeal_file, decision_correct
 from juries.services.deadlines import flag_expiring_blocks
 from juries.services.deliberation import (
@@ -21,6 +15,13 @@ from juries.services.deliberation import (
     jury_session_convene,
     jury_session_start_deliberation,
     vote_adopted,
+)
+from juries.services.minutes import (
+    check_second_factor,
+    jury_session_approve_minutes,
+    jury_session_generate_minutes,
+    jury_session_minutes_new_version,
+    jury_session_set_vice_president,
 )
 from juries.services.sessions import (
     dossier_add,
@@ -36,6 +37,7 @@ __all__ = [
     "appeal_deadline",
     "appeal_decide",
     "appeal_file",
+    "check_second_factor",
     "close_blockers",
     "decision_correct",
     "decision_record_votes",
@@ -52,7 +54,9 @@ __all__ = [
     "jury_session_convene",
     "jury_session_create",
     "jury_session_generate_minutes",
+    "jury_session_minutes_new_version",
     "jury_session_ratify",
+    "jury_session_set_vice_president",
     "jury_session_start_deliberation",
     "member_link_declare",
     "vote_adopted",

@@ -1,11 +1,8 @@
 """After the deliberation: closing the session (decisions become final, paths follow, the
-ledger records the validated blocks), setting the award date, generating and approving the
-minutes (PV) with their SHA-256, and the CPNE ratification where the certification requires it.
+ledger records the validated blocks), setting the award date, and the CPNE ratification where
+the certification requires it. The minutes (PV) are in ``juries.services.minutes``.
 """
 
-import hashlib
-
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,7 +12,7 @@ from candidates.ledger import ledger_add
 from candidates.models import AcquisitionSource, Path, PathState
 from cqp_portal import policy
 from cqp_portal.audit.services import audit_record
-from cqp_portal.errors import Conflict, RuleViolation
+from cqp_portal.errors import RuleViolation
 from cqp_portal.tasks import enqueue_on_commit
 from juries import selectors, signals
 from juries.models import Decision, DecisionState, Dossier, JurySession, Outcome, SessionState
@@ -185,59 +182,7 @@ def award_date_set(*, session) -> None:
     enqueue_on_commit(tasks.notify_decisions, session.pk)
 
 
-# --- minutes (PV) ---------------------------------------------------------------------------
-
-
-def jury_session_generate_minutes(*, session, force: bool = False) -> JurySession:
-    """Render the minutes to PDF and store them with their SHA-256. Idempotent: an existing
-    file is kept unless ``force`` (never once approved)."""
-    from juries.pdf import render_minutes
-
-    with transaction.atomic():
-        session = _lock_session(session)
-        if session.state not in (SessionState.CLOSED, SessionState.RATIFIED):
-            raise RuleViolation(_("The minutes are generated once the session is closed."))
-        if session.pv_file and session.pv_sha256 and (not force or session.pv_approved_at):
-            return session
-        content = render_minutes(session)
-        digest = hashlib.sha256(content).hexdigest()
-        session.pv_file.save(f"pv-{session.pk}.pdf", ContentFile(content), save=False)
-        session.pv_sha256 = digest
-        session.pv_generated_at = timezone.now()
-        _save(session)
-        audit_record(subject=session, action="jury_session.minutes_generated", changes={"sha256": digest})
-    return session
-
-
-def _file_sha256(field_file) -> str:
-    digest = hashlib.sha256()
-    with field_file.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(65536), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def jury_session_approve_minutes(*, session, by, sha256_seen: str | None = None) -> JurySession:
-    """The president approves the minutes in the portal: who, when and which file (SHA-256)."""
-    with transaction.atomic():
-        session = _lock_session(session)
-        policy.require(by, "jury_session.preside", session)
-        _require_state(session, SessionState.CLOSED, SessionState.RATIFIED)
-        if not session.pv_file or not session.pv_sha256:
-            raise RuleViolation(_("The minutes are still being generated: try again in a moment."), code="pv_pending")
-        if session.pv_approved_at:
-            raise RuleViolation(_("The minutes were already approved."), code="pv_approved")
-        actual = _file_sha256(session.pv_file)
-        if actual != session.pv_sha256:
-            raise RuleViolation(_("The stored minutes do not match their recorded SHA-256: do not approve them."))
-        if sha256_seen and sha256_seen != actual:
-            raise Conflict(_("The minutes changed since you opened them: reload the page and check them again."))
-        session.pv_approved_by = by
-        session.pv_approved_at = timezone.now()
-        session.pv_approved_sha256 = actual
-        _save(session)
-        audit_record(subject=session, action="jury_session.minutes_approved", by=by, changes={"sha256": actual})
-    return session
+# --- minutes (PV): juries.services.minutes --------------------------------------------------
 
 
 # --- ratification ----------------------------------------------------------------------------
@@ -253,7 +198,9 @@ def jury_session_ratify(*, session, by) -> JurySession:
             )
         _require_state(session, SessionState.CLOSED, message=_("Only a closed session can be ratified."))
         if not session.pv_approved_at:
-            raise RuleViolation(_("The president must approve the minutes before the CPNE ratifies them."))
+            raise RuleViolation(
+                _("The president and the vice-president must approve the minutes before the CPNE ratifies them.")
+            )
         lost = selectors.lost_holdings(session)
         if lost:
             # The award date would make these decisions count blocks the candidate no longer

@@ -131,6 +131,10 @@ def _supersede(
     audit_record(subject=decision, action="decision.superseded", by=by, note=reason, changes={"by_decision": new.pk})
     _path_follows_decision(path=path, outcome=new.outcome, by=by, reason=reason)
     signals.decision_superseded.send(sender=Decision, old=decision, new=new)
+    # The minutes must tell the decision in force: a new version, to approve again.
+    from juries import tasks
+
+    enqueue_on_commit(tasks.minutes_new_version, session.pk, reason)
     return new
 
 

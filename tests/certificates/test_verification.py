@@ -67,7 +67,7 @@ def test_the_open_badge_credentials(client, issued):
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert credential["validFrom"] == "2026-06-30T00:00:00Z"
     assert credential["credentialSubject"]["achievement"]["name"] == "Serveur en restauration"
-    assert "proof" not in credential  # unsigned in this version
+    assert "proof" not in credential  # the JSON-LD form; badge.jwt is the signed one (test_signed_badges.py)
     block = issued.blocks.get(code="BC02")
     block_credential = client.get(f"/verify/{issued.verification_code}/blocks/{block.pk}/badge.json").json()
     assert block_credential["credentialSubject"]["achievement"]["achievementType"] == "Competency"

@@ -224,8 +224,16 @@ def deliberate(page, steps, session, path, *, refuse=(), expect_outcome: str):
     click(page, page.get_by_role("link", name="Clôture et procès-verbal").first)
     page.once("dialog", lambda dialog: dialog.accept())
     click(page, page.get_by_role("button", name="Clore la session"))
+    # President then vice-president (other college), each re-entering the password (no
+    # two-factor device in tests): tests/juries/test_pv_approvals.py covers the rules.
+    click(page, page.get_by_role("button", name="Désigner le vice-président"))
+    page.get_by_label("Votre mot de passe").fill("password-for-tests")
     click(page, page.get_by_role("button", name="Approuver le procès-verbal"))
     assert page.get_by_text("Procès-verbal approuvé.").is_visible()
+    from juries.services import jury_session_approve_minutes
+
+    vice = session.members.get(is_vice_president=True)
+    jury_session_approve_minutes(session=session, by=vice.user, second_factor="password-for-tests")
     steps.shot("minutes-approved")
 
 

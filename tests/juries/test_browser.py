@@ -3,6 +3,7 @@ import pytest
 from juries import services
 from juries.models import Decision
 from tests.conftest import login
+from tests.factories.accounts import TEST_PASSWORD
 from tests.factories.certifications import CertificationFactory, RegistrationFactory, published_version
 from tests.factories.juries import JurySessionFactory, ready_path, seat_jury
 
@@ -47,10 +48,16 @@ def test_president_decides_a_partial_award_closes_and_approves_then_the_candidat
     page.get_by_role("link", name="Clôture et procès-verbal").first.click()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Clore la session").click()
+    # The president names the vice-president (other college), re-enters the password (no
+    # two-factor device in tests) and approves; the vice-president approves the same way.
+    page.get_by_role("button", name="Désigner le vice-président").click()
+    page.get_by_label("Votre mot de passe").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Approuver le procès-verbal").click()
     assert page.get_by_text("Procès-verbal approuvé.").is_visible()
+    vice = session.members.get(is_vice_president=True)
+    services.jury_session_approve_minutes(session=session, by=vice.user, second_factor=TEST_PASSWORD)
     session.refresh_from_db()
-    assert session.pv_approved_by_id == jury_member.pk and session.pv_approved_sha256 == session.pv_sha256
+    assert session.pv_approved_by_id == jury_member.pk and session.pv_approved_at is not None
 
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url("**/connexion/")

@@ -10,12 +10,20 @@ from certifications.models import AppealPolicy
 from cqp_portal.audit.models import AuditEntry
 from cqp_portal.errors import NotAllowed, RuleViolation
 from juries import services
-from juries.models import AppealState, Decision, JurySession, Outcome, SessionState
+from juries.models import AppealState, College, Decision, JurySession, Outcome, SessionState
 from juries.pdf import BASE_URL, StaticOnlyURLFetcher
+from tests.factories.accounts import TEST_PASSWORD
 from tests.factories.juries import ready_path
 from tests.juries.conftest import current_decision, decide
 
 pytestmark = pytest.mark.django_db
+
+
+def approve_both(session, president):
+    vice = session.members.filter(college=College.EMPLOYEE).order_by("pk").first()
+    services.jury_session_set_vice_president(session=session, member=vice, by=president)
+    services.jury_session_approve_minutes(session=session, by=president, second_factor=TEST_PASSWORD)
+    services.jury_session_approve_minutes(session=session, by=vice.user, second_factor=TEST_PASSWORD)
 
 
 def _close(session, by, capture):
@@ -90,12 +98,13 @@ def test_close_partial_award_moves_the_path_fills_the_ledger_and_makes_the_pv(
     assert "BC02 non démontré" in text
     # The candidate is told of the decision.
     assert path.candidate.email in {a for m in mailoutbox for a in m.to}
-    # The president approves: who, when, SHA-256.
-    services.jury_session_approve_minutes(session=session, by=jury_member, sha256_seen=session.pv_sha256)
+    # The president and the vice-president approve: who, when, SHA-256 (test_pv_approvals.py).
+    approved = session.pv_sha256
+    approve_both(session, jury_member)
     session.refresh_from_db()
-    assert session.pv_approved_by == jury_member and session.pv_approved_sha256 == session.pv_sha256
+    assert session.pv_approved_by == jury_member and session.pv_approved_sha256 == approved
     with pytest.raises(RuleViolation, match="déjà été approuvé"):
-        services.jury_session_approve_minutes(session=session, by=jury_member)
+        services.jury_session_approve_minutes(session=session, by=jury_member, second_factor=TEST_PASSWORD)
 
 
 def test_decisions_are_immutable_after_close(deliberating, path, jury_member, django_capture_on_commit_callbacks):
@@ -215,7 +224,7 @@ def test_ratification_sets_the_award_date(
         assert session.award_date is None and received == []
         with pytest.raises(RuleViolation, match="approuver le procès-verbal"):
             services.jury_session_ratify(session=session, by=branch_admin)
-        services.jury_session_approve_minutes(session=session, by=jury_member)
+        approve_both(session, jury_member)
         with pytest.raises(NotAllowed):
             services.jury_session_ratify(session=session, by=other_branch_admin)
         session = services.jury_session_ratify(session=session, by=branch_admin)

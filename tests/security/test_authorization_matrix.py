@@ -128,6 +128,7 @@ def url_kwargs(w) -> dict:
         "evidence-detail": {"pk": w.evidence.pk},
         "jury-session-detail": {"pk": s.pk},
         "jury-session-transitions": {"pk": s.pk, "name": "convene"},
+        "jury-session-approve-minutes": {"pk": s.pk},
         "jury-member-detail": {"pk": w.member_a.pk},
         "jury-dossier-detail": {"pk": w.dossier.pk},
         "jury-decision-detail": {"pk": w.decision.pk},
@@ -173,6 +174,9 @@ def url_kwargs(w) -> dict:
         "certificates:verify": {"code": cert.verification_code},
         "certificates:badge": {"code": cert.verification_code},
         "certificates:block_badge": {"code": cert.verification_code, "block_id": w.blocks[0].pk},
+        "certificates:badge_jwt": {"code": cert.verification_code},
+        "certificates:block_badge_jwt": {"code": cert.verification_code, "block_id": w.blocks[0].pk},
+        "certificates:status_list": {"list_number": 0},
         "certificates:detail": {"pk": cert.pk},
         "certificates:download": {"pk": cert.pk},
         "certificates:revoke": {"pk": cert.pk},
@@ -197,6 +201,7 @@ def url_kwargs(w) -> dict:
         "juries:close": {"pk": s.pk},
         "juries:minutes": {"pk": s.pk},
         "juries:approve_minutes": {"pk": s.pk},
+        "juries:set_vice_president": {"pk": s.pk},
         "juries:session_action": {"pk": s.pk, "action": "convene"},
         "juries:decision_detail": {"pk": w.final_decision.pk},
         "juries:decision_correct": {"pk": w.final_decision.pk},
@@ -429,6 +434,10 @@ MATRIX = {
     "certificate-reissue": {
         "POST": "401 403 404 404 404 404 404 400 404 404 404 400",
     },
+    "verify-pdf": {
+        # Public; the matrix posts JSON, the endpoint takes multipart only (test_verify_upload.py).
+        "POST": "415 415 415 415 415 415 415 415 415 415 415 415",
+    },
     "certificate-revoke": {
         "POST": "401 403 404 404 404 404 404 200+ 404 404 404 200+",
     },
@@ -437,6 +446,22 @@ MATRIX = {
     },
     "certificates:block_badge": {
         "GET": "410 410 410 410 410 410 410 410 410 410 410 410",
+    },
+    "certificates:badge_jwt": {
+        "GET": "410 410 410 410 410 410 410 410 410 410 410 410",
+    },
+    "certificates:block_badge_jwt": {
+        "GET": "410 410 410 410 410 410 410 410 410 410 410 410",
+    },
+    "certificates:did_document": {
+        "GET": "200 200 200 200 200 200 200 200 200 200 200 200",
+    },
+    "certificates:status_list": {
+        "GET": "200 200 200 200 200 200 200 200 200 200 200 200",
+    },
+    "certificates:verify_upload": {
+        "GET": "200 200 200 200 200 200 200 200 200 200 200 200",
+        "POST": "400 400 400 400 400 400 400 400 400 400 400 400",
     },
     "certificates:bulk_revoke": {
         "POST": "302 403 403 403 403 403 403 302 302 403 403 302",
@@ -651,6 +676,9 @@ MATRIX = {
     "juries:approve_minutes": {
         "POST": "302 404 404 404 404 302 404 302 404 404 404 302",
     },
+    "juries:set_vice_president": {
+        "POST": "302 404 404 404 404 302 404 302 404 404 404 302",
+    },
     "juries:close": {
         "GET": "302 404 404 404 404 200 404 200 404 404 404 200",
         "POST": "302 404 404 404 404 200 404 200 404 404 404 200",
@@ -754,6 +782,10 @@ MATRIX = {
     },
     "jury-session-transitions": {
         "POST": "401 404 404 404 404 403 404 200+ 404 404 404 200+",
+    },
+    "jury-session-approve-minutes": {
+        # In scope, the empty body is refused (second_factor required); outside it, 404.
+        "POST": "401 404 404 404 404 400 404 400 404 404 404 400",
     },
     "livez": {
         "GET": "200 200 200 200 200 200 200 200 200 200 200 200",
