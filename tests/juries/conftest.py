@@ -1,6 +1,8 @@
 import pytest
 
 from juries import services
+from juries.models import College
+from tests.factories.accounts import TEST_PASSWORD
 from tests.factories.certifications import CertificationFactory, RegistrationFactory, published_version
 from tests.factories.juries import JurySessionFactory, ready_path, seat_jury
 
@@ -69,3 +71,11 @@ def decide(decision, by, values: dict[str, bool | None], **kwargs):
     return services.decision_update(
         decision=decision, by=by, expected_version=decision.row_version, blocks=blocks, **kwargs
     )
+
+
+def approve_both(session, president):
+    """The PV approved by the president and a vice-president of the employee college."""
+    vice = session.members.filter(college=College.EMPLOYEE).order_by("pk").first()
+    services.jury_session_set_vice_president(session=session, member=vice, by=president)
+    services.jury_session_approve_minutes(session=session, by=president, second_factor=TEST_PASSWORD)
+    services.jury_session_approve_minutes(session=session, by=vice.user, second_factor=TEST_PASSWORD)

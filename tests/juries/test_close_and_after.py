@@ -10,20 +10,13 @@ from certifications.models import AppealPolicy
 from cqp_portal.audit.models import AuditEntry
 from cqp_portal.errors import NotAllowed, RuleViolation
 from juries import services
-from juries.models import AppealState, College, Decision, JurySession, Outcome, SessionState
+from juries.models import AppealState, Decision, JurySession, Outcome, SessionState
 from juries.pdf import BASE_URL, StaticOnlyURLFetcher
 from tests.factories.accounts import TEST_PASSWORD
 from tests.factories.juries import ready_path
-from tests.juries.conftest import current_decision, decide
+from tests.juries.conftest import approve_both, current_decision, decide
 
 pytestmark = pytest.mark.django_db
-
-
-def approve_both(session, president):
-    vice = session.members.filter(college=College.EMPLOYEE).order_by("pk").first()
-    services.jury_session_set_vice_president(session=session, member=vice, by=president)
-    services.jury_session_approve_minutes(session=session, by=president, second_factor=TEST_PASSWORD)
-    services.jury_session_approve_minutes(session=session, by=vice.user, second_factor=TEST_PASSWORD)
 
 
 def _close(session, by, capture):

@@ -14,7 +14,7 @@ from cqp_portal.errors import RuleViolation
 from juries import selectors, services
 from juries.models import Outcome
 from tests.factories.juries import JurySessionFactory, ready_path, seat_jury
-from tests.juries.conftest import current_decision, decide
+from tests.juries.conftest import approve_both, current_decision, decide
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +153,7 @@ def test_ratification_is_refused_while_a_held_block_is_no_longer_held(
     with django_capture_on_commit_callbacks(execute=True):
         services.jury_session_close(session=session, by=jury_member)
     session.refresh_from_db()
-    services.jury_session_approve_minutes(session=session, by=jury_member)
+    approve_both(session, jury_member)
     path.candidate.acquired_blocks.filter(block__code="BC01").update(revoked_at=timezone.now())
     with pytest.raises(RuleViolation) as refused:
         services.jury_session_ratify(session=session, by=branch_admin)
