@@ -11,6 +11,7 @@ from candidates.models import (
     Candidate,
     CandidateStatus,
     EvidenceKind,
+    ExperienceRecord,
     SelfAssessmentLevel,
     Sex,
 )
@@ -304,3 +305,45 @@ class CourseProgressForm(forms.Form):
 
     def completed_hours(self) -> dict[int, int]:
         return {row.block_id: self.cleaned_data[f"hours_{row.block_id}"] for row in self.rows}
+
+
+class ExperienceForm(forms.ModelForm):
+    """One experience put forward for VAE admissibility (the service checks the rules again)."""
+
+    class Meta:
+        model = ExperienceRecord
+        fields = [
+            "activity",
+            "status",
+            "employer",
+            "start_date",
+            "end_date",
+            "duration_hours",
+            "blocks",
+            "description",
+        ]
+        widgets = {
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+            "blocks": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "employer": _("Required for salaried employment; for other statuses, the organisation if any."),
+            "duration_hours": _("Total time spent on this activity (e.g. 1,600 hours for a year full time)."),
+        }
+
+    def __init__(self, *args, path, **kwargs):
+        super().__init__(*args, **kwargs)
+        blocks = path.version.blocks.order_by("order", "pk")
+        if path.vae_target_block_id:
+            blocks = blocks.filter(pk=path.vae_target_block_id)
+        self.fields["blocks"].queryset = blocks
+        self.fields["blocks"].label_from_instance = lambda block: f"{block.code} {block.title}"
+
+
+class AdmissibilityRequestForm(forms.Form):
+    # The request is a declaration by the candidate (the sworn statement of the livret 1).
+    confirm = forms.BooleanField(
+        label=_("I certify that the information given about my experience is accurate."), required=True
+    )

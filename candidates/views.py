@@ -39,10 +39,12 @@ from candidates.models import (
     Candidate,
     CompetencySelfAssessment,
     Evidence,
+    ExperienceRecord,
     Path,
     PathBlock,
     PathState,
 )
+from candidates.services.admissibility import is_nearing
 from certifications.models import SkillBlock, TrainingProvider
 from cqp_portal import policy
 from cqp_portal.accounts.models import Role
@@ -109,7 +111,12 @@ def my_paths(request):
                 "certificates": certificates.get(path.pk, []),
                 "blocks": selectors.block_lines(path),
                 "next_step": selectors.next_step(path),
-                "actions": [t for t in available_transitions(request.user, path) if t["name"] != "withdraw"],
+                # The VAE request is sent from the admissibility file page, with its checks.
+                "actions": [
+                    t
+                    for t in available_transitions(request.user, path)
+                    if t["name"] not in ("withdraw", "request_admissibility")
+                ],
                 "evidence_form": None if path.is_final else EvidenceForm(prefix=f"p{path.pk}"),
             }
         )
@@ -253,6 +260,7 @@ def path_detail(request, pk):
         ),
         Prefetch("assessments", queryset=selectors.current_assessments_queryset(), to_attr="current_assessments"),
         Prefetch("evidence", queryset=Evidence.objects.select_related("block", "uploaded_by")),
+        Prefetch("experience_records", queryset=ExperienceRecord.objects.prefetch_related("blocks")),
     )
     path = policy.get_visible_or_404(request.user, Path, qs, pk=pk)
     selectors.attach_timelines([path])
@@ -264,6 +272,7 @@ def path_detail(request, pk):
     )
     context = {
         "path": path,
+        "admissibility_nearing": is_nearing(path),
         "blocks": selectors.block_lines(path),
         "next_step": selectors.next_step(path),
         "transitions": available_transitions(user, path),
@@ -385,7 +394,8 @@ def assessment_create(request, pk, block_pk):
     if request.method == "POST" and form.is_valid():
         modality = block.modalities.get(pk=form.cleaned_data["modality"])
         try:
-            services.assessment_record(
+            # One service call, one transaction: assessment, criteria, evidence and audit together.
+            assessment = services.assessment_record(
                 path=path,
                 block=block,
                 by=request.user,
@@ -396,24 +406,21 @@ def assessment_create(request, pk, block_pk):
                 comment=form.cleaned_data["comment"],
                 supersedes=current if correcting else None,
                 correction_reason=form.cleaned_data.get("correction_reason", ""),
+                evidence_file=form.cleaned_data.get("evidence") or None,
             )
-            if form.cleaned_data.get("evidence"):
-                services.evidence_upload(
-                    path=path,
-                    by=request.user,
-                    uploaded_file=form.cleaned_data["evidence"],
-                    kind="work_sample",
-                    block=block,
-                )
         except RuleViolation as exc:
             add_rule_violation(form, exc)
         else:
-            messages.success(request, _("The assessment of %(code)s is recorded.") % {"code": block.code})
+            if assessment.already_recorded:
+                messages.info(request, _("This assessment of %(code)s was already recorded.") % {"code": block.code})
+            else:
+                messages.success(request, _("The assessment of %(code)s is recorded.") % {"code": block.code})
             return redirect("candidates:path_detail", pk=pk)
     return render(
         request,
         "candidates/assessment_form.html",
         {"form": form, "path": path, "block": block, "current": current, "correcting": correcting},
+        status=400 if form.errors else 200,
     )
 
 
