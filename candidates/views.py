@@ -390,7 +390,13 @@ def assessment_create(request, pk, block_pk):
         .first()
     )
     correcting = path.state == PathState.READY_FOR_JURY
-    form = AssessmentForm(request.POST or None, request.FILES or None, block=block, correcting=correcting)
+    form = AssessmentForm(
+        request.POST or None,
+        request.FILES or None,
+        block=block,
+        correcting=correcting,
+        certification=path.certification,
+    )
     if request.method == "POST" and form.is_valid():
         modality = block.modalities.get(pk=form.cleaned_data["modality"])
         try:
@@ -406,7 +412,7 @@ def assessment_create(request, pk, block_pk):
                 comment=form.cleaned_data["comment"],
                 supersedes=current if correcting else None,
                 correction_reason=form.cleaned_data.get("correction_reason", ""),
-                evidence_file=form.cleaned_data.get("evidence") or None,
+                evidence_file=form.cleaned_data.get("evidence_file") or None,
             )
         except RuleViolation as exc:
             add_rule_violation(form, exc)

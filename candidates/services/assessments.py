@@ -62,7 +62,7 @@ def assessment_record(
     its reason, is accepted.
     """
     # The file is checked before anything is written: a refused file leaves no assessment.
-    file_meta = evidence_check(evidence_file, field="evidence") if evidence_file else None
+    file_meta = evidence_check(evidence_file, field="evidence_file") if evidence_file else None
     stored = None
     try:
         with transaction.atomic():
