@@ -501,8 +501,8 @@ class ExperienceRecord(models.Model):
     activity = models.CharField(_("activity or job held"), max_length=300)
     status = models.CharField(_("status"), max_length=16, choices=ExperienceStatus.choices)
     employer = models.CharField(_("employer or organisation"), max_length=200, blank=True)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("to"), null=True, blank=True, help_text=_("Empty: still ongoing."))
+    start_date = models.DateField(_("experience start"))
+    end_date = models.DateField(_("experience end"), null=True, blank=True, help_text=_("Empty: still ongoing."))
     duration_hours = models.PositiveIntegerField(_("duration (hours)"))
     description = models.TextField(_("tasks carried out and competencies used"), blank=True)
     blocks = models.ManyToManyField(

@@ -426,7 +426,6 @@ def assessment_create(request, pk, block_pk):
         request,
         "candidates/assessment_form.html",
         {"form": form, "path": path, "block": block, "current": current, "correcting": correcting},
-        status=400 if form.errors else 200,
     )
 
 

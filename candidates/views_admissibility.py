@@ -27,7 +27,7 @@ def _own_vae_path(request, pk) -> Path:
     return path
 
 
-def _experience_page(request, path, *, form=None, request_form=None, request_errors=None, status=200):
+def _experience_page(request, path, *, form=None, request_form=None, request_errors=None):
     editable = path.state in admissibility.EDITABLE_STATES
     records = path.experience_records.prefetch_related("blocks").order_by("-start_date", "pk")
     context = {
@@ -42,7 +42,8 @@ def _experience_page(request, path, *, form=None, request_form=None, request_err
         "nearing": admissibility.is_nearing(path),
         "days_left": admissibility.days_left(path),
     }
-    return render(request, "candidates/experience.html", context, status=status)
+    # Re-shown with its errors as 200, like the other form pages (the browser tests treat 4xx as faults).
+    return render(request, "candidates/experience.html", context)
 
 
 @login_required
@@ -61,7 +62,7 @@ def experience(request, pk):
         else:
             messages.success(request, _("The experience is added to your admissibility file."))
             return redirect("candidates:experience", pk=path.pk)
-    return _experience_page(request, path, form=form, status=400)
+    return _experience_page(request, path, form=form)
 
 
 @login_required
@@ -78,9 +79,7 @@ def experience_edit(request, pk, record_pk):
         else:
             messages.success(request, _("The experience is updated."))
             return redirect("candidates:experience", pk=path.pk)
-    return render(
-        request, "candidates/experience_form.html", {"form": form, "path": path}, status=400 if form.errors else 200
-    )
+    return render(request, "candidates/experience_form.html", {"form": form, "path": path})
 
 
 @login_required
@@ -102,14 +101,14 @@ def admissibility_request(request, pk):
     path = _own_vae_path(request, pk)
     form = AdmissibilityRequestForm(request.POST)
     if not form.is_valid():
-        return _experience_page(request, path, request_form=form, status=400)
+        return _experience_page(request, path, request_form=form)
     try:
         services.path_request_admissibility(path=path, by=request.user)
     except RuleViolation as exc:
         if exc.code != "admissibility_incomplete":
             raise
         return _experience_page(
-            request, path, request_form=form, request_errors=admissibility.admissibility_missing(path), status=400
+            request, path, request_form=form, request_errors=admissibility.admissibility_missing(path)
         )
     messages.success(request, _("Your admissibility request is sent. The branch answers within 2 months."))
     return redirect("candidates:experience", pk=path.pk)

@@ -373,17 +373,17 @@ MATRIX = {
     # A's VAE path: the candidate's own admissibility file (others: 403 by role, 404 by scope).
     "candidates:experience": {
         "GET": "302 200 404 403 403 403 403 403 403 403 403 200",
-        "POST": "302 400 404 403 403 403 403 403 403 403 403 400",
+        "POST": "302 200 404 403 403 403 403 403 403 403 403 200",
     },
     "candidates:experience_edit": {
         "GET": "302 200 404 403 403 403 403 403 403 403 403 200",
-        "POST": "302 400 404 403 403 403 403 403 403 403 403 400",
+        "POST": "302 200 404 403 403 403 403 403 403 403 403 200",
     },
     "candidates:experience_delete": {
         "POST": "302 302+ 404 403 403 403 403 403 403 403 403 302+",
     },
     "candidates:admissibility_request": {
-        "POST": "302 400 404 403 403 403 403 403 403 403 403 400",
+        "POST": "302 200 404 403 403 403 403 403 403 403 403 200",
     },
     "candidates:admissibility_requests": {
         "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
