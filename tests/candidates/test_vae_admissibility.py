@@ -346,3 +346,33 @@ def test_api_request_refused_in_the_error_shape(vae_path, candidate_user):
     assert body["code"] == "admissibility_incomplete"
     assert set(body["fields"]) == {"experience_records"}
     assert len(body["details"]) == 2
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_at_once_on_real_workers_remind_once_and_deem_once(celery_worker, make_path, branch_admin):
+    """Two runs of the periodic task at the same time, on a real worker with 2 processes."""
+    import time
+
+    from tests.conftest import ARTIFACTS
+
+    nearing = pending(make_path, requested_days_before_deadline(3))
+    expired = pending(make_path, requested_days_before_deadline(-2))
+    runs = [tasks.watch_admissibility_deadlines.apply_async() for _ in range(2)]
+    counts = [run.get(timeout=60) for run in runs]
+    assert sum(c["reminded"] for c in counts) == 1
+    assert sum(c["deemed"] for c in counts) == 1
+    assert AuditEntry.objects.filter(action="path.admissibility_reminder").count() == 1
+    assert AuditEntry.objects.filter(action="path.declare_admissible").count() == 1
+    assert Path.objects.get(pk=expired.pk).state == PathState.ADMISSIBLE
+    assert Path.objects.get(pk=nearing.pk).admissibility_reminded_at is not None
+    # The e-mails are sent by the worker too: each exactly once.
+    log = ARTIFACTS / "celery-worker.log"
+    reminder = f"admissibility reminder for path {nearing.pk} sent to 1 administrator(s)"
+    deemed = f"notification admissibility_deemed for path {expired.pk} sent to 1 recipient(s)"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (reminder in log.read_text() and deemed in log.read_text()):
+        time.sleep(0.3)
+    time.sleep(1)  # a duplicate, if any, would follow closely
+    text = log.read_text()
+    assert text.count(reminder) == 1 and text.count(deemed) == 1
