@@ -18,6 +18,14 @@ def settle(page):
     page.wait_for_load_state("networkidle")
 
 
+def assert_accessible(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    severe = [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")]
+    assert not severe, severe
+
+
 def test_vae_candidate_builds_and_sends_the_request_branch_sees_it(
     page, make_path, candidate_user, branch_admin, version, tmp_path
 ):
@@ -36,6 +44,7 @@ def test_vae_candidate_builds_and_sends_the_request_branch_sees_it(
     assert "Décrivez au moins une expérience" in page.locator("#experience_records_error").inner_text()
     assert "Ajoutez au moins une pièce justificative" in page.locator("#evidence_error").inner_text()
     page.screenshot(path=str(ARTIFACTS / "vae-request-refused.png"), full_page=True)
+    assert_accessible(page)
 
     page.get_by_label("Activité ou emploi occupé").fill("Serveur en salle, brasserie de 80 couverts")
     page.get_by_label("Statut").select_option("employee")
@@ -78,3 +87,4 @@ def test_vae_candidate_builds_and_sends_the_request_branch_sees_it(
     assert path.candidate.display_name in row.inner_text()
     assert "Échéance proche" in row.inner_text()
     page.screenshot(path=str(ARTIFACTS / "vae-branch-requests.png"), full_page=True)
+    assert_accessible(page)
