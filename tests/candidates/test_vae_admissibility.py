@@ -376,3 +376,14 @@ def test_two_beats_at_once_on_real_workers_remind_once_and_deem_once(celery_work
     time.sleep(1)  # a duplicate, if any, would follow closely
     text = log.read_text()
     assert text.count(reminder) == 1 and text.count(deemed) == 1
+
+
+def test_the_experience_is_in_the_data_export_and_goes_with_anonymisation(vae_path, candidate, staff_user):
+    from candidates import gdpr
+
+    ExperienceRecordFactory(path=vae_path, employer="Brasserie du Port")
+    exported = gdpr.candidate_data(candidate)["experience_records"]
+    assert [r["employer"] for r in exported] == ["Brasserie du Port"]
+    assert exported[0]["block_codes"] == ["BC01", "BC02", "BC03"]
+    gdpr.candidate_anonymise(candidate=candidate, by=staff_user, reason="Demande d'effacement")
+    assert not ExperienceRecord.objects.exists()
