@@ -425,7 +425,8 @@ def assessment_create(request, pk, block_pk):
     return render(
         request,
         "candidates/assessment_form.html",
-        {"form": form, "path": path, "block": block, "current": current, "correcting": correcting},
+        # "block" inside {% block %} is Django's block node: the template reads "skill_block".
+        {"form": form, "path": path, "skill_block": block, "current": current, "correcting": correcting},
     )
 
 

@@ -88,3 +88,25 @@ def test_vae_candidate_builds_and_sends_the_request_branch_sees_it(
     assert "Échéance proche" in row.inner_text()
     page.screenshot(path=str(ARTIFACTS / "vae-branch-requests.png"), full_page=True)
     assert_accessible(page)
+
+
+def test_evaluator_is_told_why_an_acquired_block_needs_a_justification(page, make_path, evaluator, version):
+    from candidates.models import BlockAssessment, BlockPlan
+
+    path = make_path(PathState.IN_EVALUATION, plan=BlockPlan.TO_EVALUATE)
+    block = version.blocks.order_by("order").first()
+    login(page, evaluator.email)
+    settle(page)
+    page.goto(f"{page.base_url}/dossiers/{path.pk}/blocs/{block.pk}/evaluation/")
+    settle(page)
+    assert "expliquez pourquoi dans le commentaire" in page.locator("main").inner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == f"Évaluation de {block.code} {block.title}"
+    page.get_by_label(block.criteria.first().text).check()
+    page.get_by_label("Acquis", exact=True).check()
+    page.get_by_role("button", name="Enregistrer l'évaluation").click()
+    settle(page)
+    error = page.locator("#id_comment_error").inner_text()
+    assert "1 critère n'est pas satisfait" in error
+    page.screenshot(path=str(ARTIFACTS / "assessment-justification-required.png"), full_page=True)
+    assert_accessible(page)
+    assert not BlockAssessment.objects.exists()
