@@ -8,13 +8,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from candidates import filters, services
-from candidates.models import BlockAssessment, Candidate, Evidence, Path, PathBlock
+from candidates.models import BlockAssessment, Candidate, Evidence, ExperienceRecord, Path, PathBlock
 from candidates.serializers import (
     AssessmentCreateSerializer,
     AssessmentSerializer,
     CandidateSerializer,
     EvidenceSerializer,
     EvidenceUploadSerializer,
+    ExperienceRecordSerializer,
     PathBlockSerializer,
     PathCreateSerializer,
     PathSerializer,
@@ -131,7 +132,15 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         qs = BlockAssessment.objects.prefetch_related("criterion_results")
         return qs.filter(path__in=visible_paths(self.request.user))
 
-    @extend_schema(request=AssessmentCreateSerializer, responses=AssessmentSerializer)
+    @extend_schema(
+        request={"application/json": AssessmentCreateSerializer, "multipart/form-data": AssessmentCreateSerializer},
+        responses={201: AssessmentSerializer, 200: AssessmentSerializer},
+        description=(
+            "Records the assessment, its criteria and its optional evidence file in one transaction: on any "
+            "error nothing is written. Sending the same assessment again answers 200 with the assessment "
+            "already recorded (no duplicate, no superseded row)."
+        ),
+    )
     def create(self, request):
         serializer = AssessmentCreateSerializer(data=request.data)
         serializer.fields["path"].queryset = visible_paths(request.user)
@@ -139,7 +148,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = dict(serializer.validated_data)
         data["criterion_results"] = {int(k): v for k, v in data["criterion_results"].items()}
         assessment = services.assessment_record(by=request.user, **data)
-        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+        code = status.HTTP_200_OK if assessment.already_recorded else status.HTTP_201_CREATED
+        return Response(AssessmentSerializer(assessment).data, status=code)
 
 
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -161,3 +171,48 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             path=data["path"], by=request.user, uploaded_file=data["file"], kind=data["kind"], block=data.get("block")
         )
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class ExperienceRecordViewSet(viewsets.ModelViewSet):
+    """VAE experience records of visible paths. Written only by the path's candidate, before the
+    admissibility request (POST /paths/{id}/transitions/request_admissibility/ then needs at
+    least one record and one supporting document)."""
+
+    serializer_class = ExperienceRecordSerializer
+    ordering_fields = ["start_date", "created_at"]
+    ordering = ["path", "-start_date", "pk"]
+    filterset_class = filters.ExperienceRecordFilter
+
+    def get_queryset(self):
+        return ExperienceRecord.objects.filter(path__in=visible_paths(self.request.user)).prefetch_related("blocks")
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if not kwargs.get("many") and "path" in serializer.fields:
+            serializer.fields["path"].queryset = visible_paths(self.request.user)
+        return serializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.experience_record_save(by=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        record = serializer.instance
+        current = {
+            "activity": record.activity,
+            "status": record.status,
+            "employer": record.employer,
+            "start_date": record.start_date,
+            "end_date": record.end_date,
+            "duration_hours": record.duration_hours,
+            "blocks": list(record.blocks.all()),
+            "description": record.description,
+        }
+        data = current | dict(serializer.validated_data)
+        data.pop("path", None)  # a record stays on its path
+        serializer.instance = services.experience_record_save(
+            path=record.path, by=self.request.user, record=record, **data
+        )
+
+    def perform_destroy(self, instance):
+        services.experience_record_delete(record=instance, by=self.request.user)

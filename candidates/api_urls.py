@@ -8,5 +8,6 @@ router.register("paths", api.PathViewSet, basename="path")
 router.register("positionings", api.PositioningViewSet, basename="positioning")
 router.register("assessments", api.AssessmentViewSet, basename="assessment")
 router.register("evidence", api.EvidenceViewSet, basename="evidence")
+router.register("experience-records", api.ExperienceRecordViewSet, basename="experience-record")
 
 urlpatterns = router.urls

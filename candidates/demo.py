@@ -185,6 +185,35 @@ def _prior_tuteur_block(candidate, tuteur, staff):
     )
 
 
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _vae_file(path, staff):
+    """The admissibility file a VAE request needs: one related experience, one document. The
+    record is the candidate's own account (written here as a data import would)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from candidates.models import ExperienceRecord, ExperienceStatus
+
+    record = ExperienceRecord.objects.create(
+        path=path,
+        activity="Serveur en salle, brasserie de 80 couverts",
+        status=ExperienceStatus.EMPLOYEE,
+        employer="Brasserie du Port",
+        start_date=timezone.localdate() - datetime.timedelta(days=3 * 365),
+        duration_hours=4800,
+        description="Accueil, prise de commande, service à l'assiette, encaissement.",
+    )
+    blocks = path.version.blocks.all()
+    record.blocks.set([path.vae_target_block] if path.vae_target_block_id else blocks)
+    services.evidence_upload(
+        path=path,
+        by=staff,
+        uploaded_file=SimpleUploadedFile("attestation-employeur.pdf", DEMO_PDF),
+        kind="attestation",
+    )
+
+
 def _drive(*, candidate, certification, route, target, options, staff, evaluator, tutor, provider, previous=None):
     """Create the path and move it through the services up to ``target``."""
     today = timezone.localdate()
@@ -210,6 +239,7 @@ def _drive(*, candidate, certification, route, target, options, staff, evaluator
     reach = PathState.READY_FOR_JURY if jury_target else (PathState.IN_COURSE if withdraw else target)
     if reach == PathState.INADMISSIBLE:
         path = services.path_register(path=path, by=staff)
+        _vae_file(path, staff)
         path = services.path_request_admissibility(path=path, by=staff)
         return services.path_decide_admissibility(
             path=path, by=staff, admissible=False, note="Expérience sans lien avec le métier visé."
@@ -222,6 +252,7 @@ def _drive(*, candidate, certification, route, target, options, staff, evaluator
             if not path.is_vae:
                 continue
             if step == PathState.ADMISSIBILITY:
+                _vae_file(path, staff)
                 path = services.path_request_admissibility(path=path, by=staff, note="Livret 1 déposé")
             else:
                 path = services.path_decide_admissibility(path=path, by=staff, admissible=True)

@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from candidates.models import BlockAssessment, Candidate, Evidence, Path, PathBlock
+from candidates.models import BlockAssessment, Candidate, Evidence, ExperienceRecord, Path, PathBlock
 from certifications.models import Certification, SkillBlock
 from cqp_portal.api import scoped
 
@@ -64,3 +64,11 @@ class EvidenceFilter(filters.FilterSet):
     class Meta:
         model = Evidence
         fields = ["path", "block", "kind", "uploaded"]
+
+
+class ExperienceRecordFilter(filters.FilterSet):
+    path = filters.ModelChoiceFilter(queryset=scoped(Path))
+
+    class Meta:
+        model = ExperienceRecord
+        fields = ["path", "status"]

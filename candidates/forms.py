@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,7 @@ from candidates.models import (
     Candidate,
     CandidateStatus,
     EvidenceKind,
+    ExperienceRecord,
     SelfAssessmentLevel,
     Sex,
 )
@@ -216,16 +218,18 @@ class AssessmentForm(forms.Form):
     assessed_on = forms.DateField(label=_("Assessment date"), widget=DATE_INPUT)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=AssessmentOutcome.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    evidence = forms.FileField(
+    evidence_file = forms.FileField(
         label=_("Attached evidence (PDF, JPEG or PNG)"), required=False, widget=forms.ClearableFileInput
     )
     correction_reason = forms.CharField(
         label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
-    def __init__(self, *args, block, correcting=False, **kwargs):
+    def __init__(self, *args, block, correcting=False, certification=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.block = block
+        if certification is not None:
+            self.fields["outcome"].help_text = criteria_rule_help(certification)
         self.fields["modality"].choices = [(m.pk, m.get_kind_display()) for m in block.modalities.all()]
         self.fields["assessed_on"].initial = timezone.localdate()
         self.criteria = list(block.criteria.all())
@@ -241,6 +245,21 @@ class AssessmentForm(forms.Form):
 
     def criterion_results(self):
         return {c.pk: bool(self.cleaned_data.get(f"criterion_{c.pk}")) for c in self.criteria}
+
+
+def criteria_rule_help(certification) -> str:
+    """The référentiel's rule for an "acquired" block, as the evaluator reads it on the form."""
+    from certifications.models import AcquiredCriteriaRule
+
+    rule = certification.acquired_criteria_rule
+    if rule == AcquiredCriteriaRule.ALL_CRITERIA:
+        return str(_("“Acquired” requires every criterion to be met."))
+    if rule == AcquiredCriteriaRule.THRESHOLD:
+        return str(
+            _("“Acquired” requires at least %(percent)s %% of the criteria to be met.")
+            % {"percent": certification.acquired_criteria_threshold}
+        )
+    return str(_("“Acquired” with criteria not met: explain why in the comment."))
 
 
 class EvidenceForm(forms.Form):
@@ -304,3 +323,55 @@ class CourseProgressForm(forms.Form):
 
     def completed_hours(self) -> dict[int, int]:
         return {row.block_id: self.cleaned_data[f"hours_{row.block_id}"] for row in self.rows}
+
+
+class ExperienceForm(forms.ModelForm):
+    """One experience put forward for VAE admissibility (the service checks the rules again)."""
+
+    class Meta:
+        model = ExperienceRecord
+        fields = [
+            "activity",
+            "status",
+            "employer",
+            "start_date",
+            "end_date",
+            "duration_hours",
+            "blocks",
+            "description",
+        ]
+        widgets = {
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+            "blocks": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "employer": _("Required for salaried employment; for other statuses, the organisation if any."),
+            "duration_hours": _("Total time spent on this activity (e.g. 1,600 hours for a year full time)."),
+        }
+
+    def __init__(self, *args, path, **kwargs):
+        super().__init__(*args, **kwargs)
+        blocks = path.version.blocks.order_by("order", "pk")
+        if path.vae_target_block_id:
+            blocks = blocks.filter(pk=path.vae_target_block_id)
+        self.fields["blocks"].queryset = blocks
+        self.fields["blocks"].label_from_instance = lambda block: f"{block.code} {block.title}"
+        self.fields["duration_hours"].min_value = 1
+        self.fields["duration_hours"].widget.attrs["min"] = 1
+        self.fields["duration_hours"].validators.append(MinValueValidator(1))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date is before the start date."))
+        return data
+
+
+class AdmissibilityRequestForm(forms.Form):
+    # The request is a declaration by the candidate (the sworn statement of the livret 1).
+    confirm = forms.BooleanField(
+        label=_("I certify that the information given about my experience is accurate."), required=True
+    )

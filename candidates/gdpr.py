@@ -29,6 +29,7 @@ from candidates.models import (
     CompetencySelfAssessment,
     CriterionResult,
     Evidence,
+    ExperienceRecord,
     Path,
     PathBlock,
 )
@@ -145,6 +146,10 @@ def candidate_data(candidate: Candidate) -> dict:
         "funding_lines": [_row(line, exclude=("decided_by", "created_by")) for line in lines],
         "certificates": [_row(c) for c in certificates],
         "evidence": [_row(e, exclude=("uploaded_by",)) for e in evidence],
+        "experience_records": [
+            _row(r) | {"block_codes": [b.code for b in r.blocks.all()]}
+            for r in ExperienceRecord.objects.filter(path__in=path_ids).prefetch_related("blocks").order_by("pk")
+        ],
         "audit": _audit_entries_about(candidate, paths, extra_subjects),
     }
 
@@ -195,6 +200,10 @@ def _anonymise(candidate: Candidate, *, by, reason: str) -> Candidate:
     locked.anonymised_at = timezone.now()
     locked.save()
     evidence_count = _erase_evidence(Evidence.objects.filter(path__candidate=locked))
+    # The VAE experience names employers and places: it goes with the identity.
+    experience = ExperienceRecord.objects.filter(path__candidate=locked)
+    experience_count = experience.count()
+    experience.delete()
     user = locked.user
     if user is not None:
         from rest_framework.authtoken.models import Token
@@ -219,7 +228,11 @@ def _anonymise(candidate: Candidate, *, by, reason: str) -> Candidate:
         action="candidate.anonymise",
         by=by,
         note=reason,
-        changes={"evidence_erased": evidence_count, "account_deactivated": user is not None},
+        changes={
+            "evidence_erased": evidence_count,
+            "experience_erased": experience_count,
+            "account_deactivated": user is not None,
+        },
     )
     return locked
 

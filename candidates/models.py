@@ -5,21 +5,24 @@ Transitions here change the state only; rule checks, audit rows and notification
 ``candidates.services`` (one function per transition).
 """
 
-import calendar
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` plus ``months`` calendar months, clamped to the end of shorter months."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    """``day`` plus ``months`` calendar months, clamped to the end of shorter months
+    (dateutil's relativedelta: 31 December + 2 months = 28 or 29 February)."""
+    return day + relativedelta(months=months)
+
+
+# domain.md, VAE: the certifier decides on admissibility within 2 months of the request.
+ADMISSIBILITY_MONTHS = 2
 
 
 class Sex(models.TextChoices):
@@ -169,6 +172,11 @@ class Path(ConcurrentTransitionMixin, models.Model):
     )
     admissibility_requested_on = models.DateField(_("admissibility requested on"), null=True, blank=True)
     admissibility_decided_on = models.DateField(_("admissibility decided on"), null=True, blank=True)
+    # The certifier kept silent for 2 months: the request is deemed admissible (domain.md, VAE).
+    admissibility_deemed = models.BooleanField(_("deemed admissible (silence of 2 months)"), default=False)
+    # When the branch administrators were told the deadline is near: the periodic task sends
+    # that reminder once, however many times it runs.
+    admissibility_reminded_at = models.DateTimeField(_("admissibility reminder sent at"), null=True, blank=True)
     previous_path = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("previous path")
     )
@@ -202,10 +210,11 @@ class Path(ConcurrentTransitionMixin, models.Model):
 
     @property
     def admissibility_deadline(self):
-        """VAE admissibility (recevabilité) is decided within 2 months of the request (domain.md, VAE)."""
+        """Last day for the admissibility (recevabilité) decision: 2 calendar months after the
+        request (domain.md, VAE), e.g. 15 March → 15 May, 31 December → 28/29 February."""
         if not self.admissibility_requested_on:
             return None
-        return add_months(self.admissibility_requested_on, 2)
+        return add_months(self.admissibility_requested_on, ADMISSIBILITY_MONTHS)
 
     @transition(field=state, source=PathState.DRAFT, target=PathState.REGISTERED)
     def register(self):
@@ -446,6 +455,15 @@ class Evidence(models.Model):
         "certifications.SkillBlock", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=16, choices=EvidenceKind.choices)
+    # Attached with an assessment form: written in the same transaction as the assessment.
+    assessment = models.ForeignKey(
+        BlockAssessment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evidence",
+        verbose_name=_("assessment"),
+    )
     file = models.FileField(_("file"), upload_to=evidence_upload_to)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=50)
@@ -461,6 +479,52 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ExperienceStatus(models.TextChoices):
+    """The capacity in which the experience was gained (VAE counts them all since the 2022 reform)."""
+
+    EMPLOYEE = "employee", _("Employee")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    ELECTED = "elected", _("Elected or union office")
+    CAREGIVER = "caregiver", _("Family caregiver")
+    INTERNSHIP = "internship", _("Work placement")
+    OTHER = "other", _("Other")
+
+
+class ExperienceRecord(models.Model):
+    """One experience a VAE candidate puts forward for admissibility: related to the blocks
+    targeted and documented (domain.md, VAE)."""
+
+    path = models.ForeignKey(Path, on_delete=models.CASCADE, related_name="experience_records")
+    activity = models.CharField(_("activity or job held"), max_length=300)
+    status = models.CharField(_("status"), max_length=16, choices=ExperienceStatus.choices)
+    employer = models.CharField(_("employer or organisation"), max_length=200, blank=True)
+    start_date = models.DateField(_("experience start"))
+    end_date = models.DateField(_("experience end"), null=True, blank=True, help_text=_("Empty: still ongoing."))
+    duration_hours = models.PositiveIntegerField(_("duration (hours)"))
+    description = models.TextField(_("tasks carried out and competencies used"), blank=True)
+    blocks = models.ManyToManyField(
+        "certifications.SkillBlock", related_name="+", verbose_name=_("related blocks of competencies")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("experience record")
+        verbose_name_plural = _("experience records")
+        ordering = ["-start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="experience_ends_after_start",
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+            ),
+            models.CheckConstraint(name="experience_has_duration", condition=Q(duration_hours__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return self.activity
 
 
 class AcquisitionSource(models.TextChoices):

@@ -11,6 +11,8 @@ from candidates.models import (
     CriterionResult,
     Evidence,
     EvidenceKind,
+    ExperienceRecord,
+    ExperienceStatus,
     Path,
     PathBlock,
 )
@@ -84,6 +86,7 @@ class PathSerializer(FastReadMixin, serializers.ModelSerializer):
             "admissibility_requested_on",
             "admissibility_deadline",
             "admissibility_decided_on",
+            "admissibility_deemed",
             "blocks",
             "created_at",
             "updated_at",
@@ -166,6 +169,11 @@ class AssessmentCreateSerializer(serializers.Serializer):
         queryset=BlockAssessment.objects.all(), required=False, allow_null=True
     )
     correction_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_file = serializers.FileField(
+        required=False,
+        allow_null=True,
+        help_text="Optional evidence (PDF, JPEG or PNG; multipart): recorded with the assessment or not at all.",
+    )
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -199,3 +207,38 @@ class EvidenceUploadSerializer(serializers.Serializer):
         queryset=PathBlock._meta.get_field("block").related_model.objects.all(), required=False, allow_null=True
     )
     file = serializers.FileField()
+
+
+class ExperienceRecordSerializer(serializers.ModelSerializer):
+    """One experience a VAE candidate puts forward for admissibility. Written by the candidate
+    of the path, before the request is sent; the service checks the rules."""
+
+    path = VisibleRelatedField(queryset=Path.objects.none())
+    status = _plain_choice(ExperienceStatus.choices, "Capacity in which the experience was gained.")
+    blocks = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=PathBlock._meta.get_field("block").related_model.objects.all()
+    )
+    employer = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = ExperienceRecord
+        fields = [
+            "id",
+            "path",
+            "activity",
+            "status",
+            "employer",
+            "start_date",
+            "end_date",
+            "duration_hours",
+            "blocks",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        # The service checks the rules (refusals in the API's error shape).
+        validators = []
+        extra_kwargs = {"duration_hours": {"min_value": 0}}

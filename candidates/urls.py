@@ -1,6 +1,6 @@
 from django.urls import path
 
-from candidates import views
+from candidates import views, views_admissibility
 
 app_name = "candidates"
 
@@ -12,6 +12,15 @@ urlpatterns = [
     path("candidats/<int:pk>/anonymiser/", views.gdpr_anonymise, name="gdpr_anonymise"),
     path("parcours/<int:pk>/auto-positionnement/", views.self_assessment, name="self_assessment"),
     path("parcours/<int:pk>/pieces/", views.evidence_upload, name="evidence_upload"),
+    path("parcours/<int:pk>/experience/", views_admissibility.experience, name="experience"),
+    path("parcours/<int:pk>/experience/<int:record_pk>/", views_admissibility.experience_edit, name="experience_edit"),
+    path(
+        "parcours/<int:pk>/experience/<int:record_pk>/supprimer/",
+        views_admissibility.experience_delete,
+        name="experience_delete",
+    ),
+    path("parcours/<int:pk>/recevabilite/", views_admissibility.admissibility_request, name="admissibility_request"),
+    path("branche/recevabilite-vae/", views_admissibility.admissibility_requests, name="admissibility_requests"),
     path("dossiers/<int:pk>/formation/", views.course_start, name="course_start"),
     path("dossiers/<int:pk>/formation/avancement/", views.course_progress, name="course_progress"),
     path("pieces/<int:pk>/", views.evidence_download, name="evidence_download"),

@@ -39,10 +39,12 @@ from candidates.models import (
     Candidate,
     CompetencySelfAssessment,
     Evidence,
+    ExperienceRecord,
     Path,
     PathBlock,
     PathState,
 )
+from candidates.services.admissibility import is_nearing
 from certifications.models import SkillBlock, TrainingProvider
 from cqp_portal import policy
 from cqp_portal.accounts.models import Role
@@ -110,7 +112,12 @@ def my_paths(request):
                 "certificates": certificates.get(path.pk, []),
                 "blocks": selectors.block_lines(path),
                 "next_step": selectors.next_step(path),
-                "actions": [t for t in available_transitions(request.user, path) if t["name"] != "withdraw"],
+                # The VAE request is sent from the admissibility file page, with its checks.
+                "actions": [
+                    t
+                    for t in available_transitions(request.user, path)
+                    if t["name"] not in ("withdraw", "request_admissibility")
+                ],
                 "evidence_form": None if path.is_final else EvidenceForm(prefix=f"p{path.pk}"),
             }
         )
@@ -252,6 +259,7 @@ def path_detail(request, pk):
         ),
         Prefetch("assessments", queryset=selectors.current_assessments_queryset(), to_attr="current_assessments"),
         Prefetch("evidence", queryset=Evidence.objects.select_related("block", "uploaded_by")),
+        Prefetch("experience_records", queryset=ExperienceRecord.objects.prefetch_related("blocks")),
     )
     path = policy.get_visible_or_404(request.user, Path, qs, pk=pk)
     selectors.attach_timelines([path])
@@ -263,6 +271,7 @@ def path_detail(request, pk):
     )
     context = {
         "path": path,
+        "admissibility_nearing": is_nearing(path),
         "blocks": selectors.block_lines(path),
         "next_step": selectors.next_step(path),
         "transitions": available_transitions(user, path),
@@ -380,11 +389,18 @@ def assessment_create(request, pk, block_pk):
         .first()
     )
     correcting = path.state == PathState.READY_FOR_JURY
-    form = AssessmentForm(request.POST or None, request.FILES or None, block=block, correcting=correcting)
+    form = AssessmentForm(
+        request.POST or None,
+        request.FILES or None,
+        block=block,
+        correcting=correcting,
+        certification=path.certification,
+    )
     if request.method == "POST" and form.is_valid():
         modality = block.modalities.get(pk=form.cleaned_data["modality"])
         try:
-            services.assessment_record(
+            # One service call, one transaction: assessment, criteria, evidence and audit together.
+            assessment = services.assessment_record(
                 path=path,
                 block=block,
                 by=request.user,
@@ -395,24 +411,21 @@ def assessment_create(request, pk, block_pk):
                 comment=form.cleaned_data["comment"],
                 supersedes=current if correcting else None,
                 correction_reason=form.cleaned_data.get("correction_reason", ""),
+                evidence_file=form.cleaned_data.get("evidence_file") or None,
             )
-            if form.cleaned_data.get("evidence"):
-                services.evidence_upload(
-                    path=path,
-                    by=request.user,
-                    uploaded_file=form.cleaned_data["evidence"],
-                    kind="work_sample",
-                    block=block,
-                )
         except RuleViolation as exc:
             add_rule_violation(form, exc)
         else:
-            messages.success(request, _("The assessment of %(code)s is recorded.") % {"code": block.code})
+            if assessment.already_recorded:
+                messages.info(request, _("This assessment of %(code)s was already recorded.") % {"code": block.code})
+            else:
+                messages.success(request, _("The assessment of %(code)s is recorded.") % {"code": block.code})
             return redirect("candidates:path_detail", pk=pk)
     return render(
         request,
         "candidates/assessment_form.html",
-        {"form": form, "path": path, "block": block, "current": current, "correcting": correcting},
+        # "block" inside {% block %} is Django's block node: the template reads "skill_block".
+        {"form": form, "path": path, "skill_block": block, "current": current, "correcting": correcting},
     )
 
 

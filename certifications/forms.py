@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from certifications.models import (
+    AcquiredCriteriaRule,
     AppealPolicy,
     Certification,
     ModalityKind,
@@ -20,6 +21,14 @@ class RulesForm(forms.ModelForm):
         fields = list(RULE_FIELDS)
         widgets = {"appeal_policy": forms.RadioSelect}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Absent from a request that predates the setting: the current rule stays.
+        self.fields["acquired_criteria_rule"].required = False
+
+    def clean_acquired_criteria_rule(self):
+        return self.cleaned_data.get("acquired_criteria_rule") or self.instance.acquired_criteria_rule
+
     def clean(self):
         data = super().clean()
         if data.get("appeal_policy") == AppealPolicy.REASONED:
@@ -27,6 +36,12 @@ class RulesForm(forms.ModelForm):
                 self.add_error("appeal_deadline_days", _("A reasoned appeal needs a deadline in days."))
             if not data.get("appeal_body"):
                 self.add_error("appeal_body", _("A reasoned appeal needs the body that hears it."))
+        if data.get("acquired_criteria_rule") == AcquiredCriteriaRule.THRESHOLD and not data.get(
+            "acquired_criteria_threshold"
+        ):
+            self.add_error(
+                "acquired_criteria_threshold", _("The “share of the criteria” rule needs a percentage from 1 to 100.")
+            )
         if (
             data.get("jury_employer_seats") is not None
             and data.get("jury_employee_seats") is not None

@@ -93,6 +93,14 @@ class AppealPolicy(models.TextChoices):
     REASONED = "reasoned", _("Reasoned appeal (recours motivé)")
 
 
+class AcquiredCriteriaRule(models.TextChoices):
+    """How a block's criteria bear on an "acquired" assessment (the référentiel de certification's rule)."""
+
+    JUSTIFICATION = "justification", _("No rule: acquired with unmet criteria needs a written justification")
+    ALL_CRITERIA = "all_criteria", _("Every criterion met")
+    THRESHOLD = "threshold", _("At least a share of the criteria met")
+
+
 class Certification(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=CertificationKind.choices)
     code = models.SlugField(_("code"), max_length=64, unique=True)
@@ -130,6 +138,20 @@ class Certification(models.Model):
     trainer_may_not_evaluate = models.BooleanField(
         _("the candidate's trainer may not evaluate the same block"), default=True
     )
+    # What "acquired" requires of the block's criteria (the référentiel's rule; issue 15.5).
+    acquired_criteria_rule = models.CharField(
+        _("criteria needed for an acquired block"),
+        max_length=16,
+        choices=AcquiredCriteriaRule.choices,
+        default=AcquiredCriteriaRule.JUSTIFICATION,
+    )
+    acquired_criteria_threshold = models.PositiveSmallIntegerField(
+        _("share of criteria met for an acquired block (%)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Only with the “share of the criteria” rule."),
+    )
     issue_block_attestations = models.BooleanField(_("one attestation per validated block"), default=False)
     pro_a_eligible = models.BooleanField(_("on the branch's Pro-A list"), default=False)
     # sha256 of the register fiche last imported: an unchanged fiche is skipped cheaply.
@@ -146,6 +168,11 @@ class Certification(models.Model):
             models.CheckConstraint(
                 name="appeal_deadline_when_reasoned",
                 condition=Q(appeal_policy="none") | Q(appeal_deadline_days__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="criteria_threshold_when_threshold_rule",
+                condition=~Q(acquired_criteria_rule="threshold")
+                | Q(acquired_criteria_threshold__gte=1, acquired_criteria_threshold__lte=100),
             ),
         ]
 

@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from certifications.models import (
     AccessRouteFlag,
+    AcquiredCriteriaRule,
     Activity,
     AppealPolicy,
     BlockEquivalence,
@@ -63,6 +64,8 @@ RULE_FIELDS = (
     "appeal_body",
     "requires_double_evaluation",
     "trainer_may_not_evaluate",
+    "acquired_criteria_rule",
+    "acquired_criteria_threshold",
     "issue_block_attestations",
     "pro_a_eligible",
 )
@@ -100,6 +103,14 @@ def validate_rules(values: dict) -> None:
     if values.get("appeal_policy") == AppealPolicy.REASONED and not values.get("appeal_body"):
         raise RuleViolation(
             _("A reasoned appeal needs the body that hears it."), code="appeal_body", field="appeal_body"
+        )
+    if values.get("acquired_criteria_rule") == AcquiredCriteriaRule.THRESHOLD and not values.get(
+        "acquired_criteria_threshold"
+    ):
+        raise RuleViolation(
+            _("The “share of the criteria” rule needs a percentage from 1 to 100."),
+            code="criteria_threshold",
+            field="acquired_criteria_threshold",
         )
     employer, employee = values.get("jury_employer_seats"), values.get("jury_employee_seats")
     if employer is not None and employee is not None and employer != employee:

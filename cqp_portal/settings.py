@@ -272,6 +272,11 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-sweep-pending": {"task": "certificates.sweep_pending", "schedule": crontab(minute="*/5")},
     "juries-flag-expiring-blocks": {"task": "juries.tasks.flag_expiring_blocks", "schedule": crontab(hour=6, minute=0)},
     "gdpr-apply-retention": {"task": "security.apply_retention", "schedule": crontab(hour=3, minute=30)},
+    # VAE admissibility: reminders before the 2-month deadline, deemed admissible after it.
+    "candidates-watch-admissibility": {
+        "task": "candidates.tasks.watch_admissibility_deadlines",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }
 
 # --- REST API ---

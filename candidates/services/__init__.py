@@ -6,6 +6,12 @@ permission and the rules (``RuleViolation`` naming the rule), calls the django-f
 saves, writes an audit row and queues the e-mail after commit.
 """
 
+from candidates.services.admissibility import (
+    admissibility_watch,
+    experience_record_delete,
+    experience_record_save,
+    path_deem_admissible,
+)
 from candidates.services.assessments import assessment_record
 from candidates.services.course import course_record_progress, path_start_course
 from candidates.services.evidence import EVIDENCE_TYPES, evidence_upload
@@ -27,17 +33,21 @@ __all__ = [
     "CANDIDATE_FIELDS",
     "EVIDENCE_TYPES",
     "TRANSITIONS",
+    "admissibility_watch",
     "assessment_record",
     "candidate_create",
     "candidate_import_csv",
     "candidate_sign_up",
     "course_record_progress",
     "evidence_upload",
+    "experience_record_delete",
+    "experience_record_save",
     "latest_published_version",
     "path_assign",
     "path_confirm_positioning",
     "path_create",
     "path_decide_admissibility",
+    "path_deem_admissible",
     "path_register",
     "path_request_admissibility",
     "path_return_to_evaluation",

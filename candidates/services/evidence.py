@@ -16,6 +16,62 @@ from cqp_portal.errors import RuleViolation
 EVIDENCE_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 
+def evidence_check(uploaded_file, *, field: str = "file") -> tuple[str, str]:
+    """The file's type (recognised by content) and its sha256, or a refusal naming ``field``.
+    Writes nothing: callers check every file before they write anything (issue 15.6)."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    if uploaded_file.size > limit:
+        raise RuleViolation(
+            _("The file is too large (maximum %(mb)s MB).") % {"mb": round(limit / 1024 / 1024, 1)},
+            code="file_too_large",
+            field=field,
+        )
+    uploaded_file.seek(0)
+    head = uploaded_file.read(2048)
+    kind_guess = filetype.guess(head)
+    if kind_guess is None or kind_guess.mime not in EVIDENCE_TYPES:
+        raise RuleViolation(
+            _("Only PDF, JPEG and PNG files are accepted (the content of this file is not one of them)."),
+            code="file_type",
+            field=field,
+        )
+    uploaded_file.seek(0)
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return kind_guess.mime, digest.hexdigest()
+
+
+def store_evidence(*, path, by, uploaded_file, kind: str, mime: str, sha256: str, block=None, **links) -> Evidence:
+    """Save a checked file and its row, inside the caller's transaction. The caller deletes
+    ``evidence.file`` if its transaction fails afterwards (a file is not rolled back)."""
+    evidence = Evidence(
+        path=path,
+        block=block,
+        kind=kind,
+        original_name=(uploaded_file.name or "document")[-255:],
+        content_type=mime,
+        size=uploaded_file.size,
+        sha256=sha256,
+        uploaded_by=by,
+        **links,
+    )
+    evidence.file.save(f"upload.{EVIDENCE_TYPES[mime]}", uploaded_file, save=False)
+    try:
+        evidence.save()
+        audit_record(subject=path, action="evidence.upload", by=by, changes={"evidence": evidence.pk, "kind": kind})
+    except Exception:
+        delete_stored_file(evidence)
+        raise
+    return evidence
+
+
+def delete_stored_file(evidence: Evidence | None) -> None:
+    if evidence is not None and evidence.file.name:
+        evidence.file.storage.delete(evidence.file.name)
+
+
 def evidence_upload(*, path, by, uploaded_file, kind: str, block=None) -> Evidence:
     """PDF, JPEG or PNG only, recognised by content (a renamed file is refused), within the
     size limit; stored under MEDIA_ROOT with a random name, never under static."""
@@ -28,45 +84,15 @@ def evidence_upload(*, path, by, uploaded_file, kind: str, block=None) -> Eviden
         raise RuleViolation(
             _("This block is not in the path's référentiel."), code="block_not_in_version", field="block"
         )
-    limit = settings.EVIDENCE_MAX_BYTES
-    if uploaded_file.size > limit:
-        raise RuleViolation(
-            _("The file is too large (maximum %(mb)s MB).") % {"mb": round(limit / 1024 / 1024, 1)},
-            code="file_too_large",
-            field="file",
-        )
-    uploaded_file.seek(0)
-    head = uploaded_file.read(2048)
-    kind_guess = filetype.guess(head)
-    if kind_guess is None or kind_guess.mime not in EVIDENCE_TYPES:
-        raise RuleViolation(
-            _("Only PDF, JPEG and PNG files are accepted (the content of this file is not one of them)."),
-            code="file_type",
-            field="file",
-        )
-    uploaded_file.seek(0)
-    digest = hashlib.sha256()
-    for chunk in uploaded_file.chunks():
-        digest.update(chunk)
-    uploaded_file.seek(0)
-    evidence = Evidence(
-        path=path,
-        block=block,
-        kind=kind,
-        original_name=(uploaded_file.name or "document")[-255:],
-        content_type=kind_guess.mime,
-        size=uploaded_file.size,
-        sha256=digest.hexdigest(),
-        uploaded_by=by,
-    )
+    mime, sha256 = evidence_check(uploaded_file)
+    evidence = None
     try:
         with transaction.atomic():
-            evidence.file.save(f"upload.{EVIDENCE_TYPES[kind_guess.mime]}", uploaded_file, save=False)
-            evidence.save()
-            audit_record(subject=path, action="evidence.upload", by=by, changes={"evidence": evidence.pk, "kind": kind})
+            evidence = store_evidence(
+                path=path, by=by, uploaded_file=uploaded_file, kind=kind, mime=mime, sha256=sha256, block=block
+            )
     except Exception:
         # Nothing of a refused upload stays behind, not even the file.
-        if evidence.file.name:
-            evidence.file.storage.delete(evidence.file.name)
+        delete_stored_file(evidence)
         raise
     return evidence

@@ -9,6 +9,7 @@ from django_fsm import can_proceed
 from candidates.eligibility import access_route_eligibility
 from candidates.models import AssessorRole, BlockPlan, Path, PathState
 from candidates.services._common import _apply, _lock, _refuse_state, _state_label, _today
+from candidates.services.admissibility import check_request_complete, deadline_refusal
 from candidates.services.course import path_start_course
 from candidates.services.positioning import _positioning_confirmed, path_start_positioning
 from cqp_portal import policy
@@ -39,6 +40,10 @@ def path_request_admissibility(*, path, by, note: str = "") -> Path:
             raise RuleViolation(
                 _("Only a VAE path goes through admissibility (recevabilité)."), code="admissibility_vae_only"
             )
+        if locked.state == PathState.REGISTERED:
+            # domain.md, VAE: the experience must be related and documented.
+            check_request_complete(locked)
+        # The 2-month clock starts on the day the request is sent.
         locked.admissibility_requested_on = _today()
         return _apply(locked, "request_admissibility", by=by, note=note, event="admissibility_requested")
 
@@ -47,6 +52,10 @@ def path_decide_admissibility(*, path, by, admissible: bool, note: str = "") -> 
     with transaction.atomic():
         locked = _lock(path)
         policy.require(by, "path.decide_admissibility", locked)
+        if not admissible and locked.state == PathState.ADMISSIBILITY:
+            refusal = deadline_refusal(locked)
+            if refusal is not None:
+                raise refusal
         if not admissible and not note.strip():
             raise RuleViolation(
                 _("An inadmissibility decision must give its reasons."), code="reason_required", field="note"

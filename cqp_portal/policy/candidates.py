@@ -89,6 +89,12 @@ def _request_admissibility(user, path):
     return _is_candidate_of(user, path) or _manages(user, path)
 
 
+@rule("path.edit_experience")
+def _edit_experience(user, path):
+    # The VAE experience is the candidate's own account of it.
+    return _is_candidate_of(user, path)
+
+
 @rule("path.start_course")
 def _start_course(user, path):
     return _manages(user, path)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from candidates.models import AccessRoute, BlockPlan, Candidate, Path, PathState
 from cqp_portal import policy
 from cqp_portal.accounts.models import Role
-from tests.factories.candidates import CandidateFactory, PathFactory, plan_blocks
+from tests.factories.candidates import CandidateFactory, PathFactory, plan_blocks, vae_file
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +63,7 @@ def test_my_paths_shows_timeline_blocks_and_vae_deadline(make_path, candidate_us
     from candidates import services
 
     path = make_path(PathState.REGISTERED, access_route=AccessRoute.VAE)
+    vae_file(path, candidate_user)
     services.path_request_admissibility(path=path, by=candidate_user)
     page = client_for(candidate_user).get(reverse("candidates:my_paths")).content.decode()
     assert "Décision de recevabilité attendue au plus tard le" in page

@@ -10,7 +10,7 @@ from candidates import services
 from candidates.models import AccessRoute, BlockPlan, Path, PathState
 from cqp_portal.audit.models import AuditEntry
 from cqp_portal.errors import NotAllowed, RuleViolation
-from tests.factories.candidates import AcquiredBlockFactory
+from tests.factories.candidates import AcquiredBlockFactory, vae_file
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,7 @@ def test_another_candidate_may_not_register_my_path(make_path, other_candidate_u
 
 def test_vae_admissibility_request_sets_the_two_month_deadline(make_path, candidate_user):
     path = make_path(PathState.REGISTERED, access_route=AccessRoute.VAE)
+    vae_file(path, candidate_user)
     path = services.path_request_admissibility(path=path, by=candidate_user)
     assert path.state == PathState.ADMISSIBILITY
     today = timezone.localdate()

@@ -61,3 +61,38 @@ def path_in_state(state, **kwargs):
     if state not in (models.PathState.DRAFT, models.PathState.REGISTERED, models.PathState.ADMISSIBILITY):
         plan_blocks(path)
     return path
+
+
+class ExperienceRecordFactory(factory.django.DjangoModelFactory):
+    """A VAE experience related to every block of the path (pass ``blocks=[...]`` to choose)."""
+
+    class Meta:
+        model = models.ExperienceRecord
+        skip_postgeneration_save = True
+
+    activity = "Serveur en salle"
+    status = models.ExperienceStatus.EMPLOYEE
+    employer = "Brasserie du Port"
+    start_date = datetime.date(2021, 3, 1)
+    end_date = datetime.date(2024, 2, 29)
+    duration_hours = 4800
+
+    @factory.post_generation
+    def blocks(self, create, extracted, **kwargs):
+        if create:
+            self.blocks.set(extracted if extracted is not None else self.path.version.blocks.all())
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def vae_file(path, by):
+    """What an admissibility request needs: one related experience and one supporting document."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from candidates import services
+
+    ExperienceRecordFactory(path=path)
+    services.evidence_upload(
+        path=path, by=by, uploaded_file=SimpleUploadedFile("attestation.pdf", MINIMAL_PDF), kind="attestation"
+    )

@@ -10,10 +10,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 
-from candidates.models import BlockAssessment, Evidence, PathState
+from candidates.models import AccessRoute, BlockAssessment, Evidence, PathState
 from financing.models import FundingState
 from juries import models as jury
-from tests.factories.candidates import CandidateFactory, PathFactory, plan_blocks
+from tests.factories.candidates import CandidateFactory, ExperienceRecordFactory, PathFactory, plan_blocks
 from tests.factories.certifications import (
     CertificationFactory,
     RegistrationFactory,
@@ -138,6 +138,12 @@ def world(
     jury.BlockDecision.objects.bulk_create([jury.BlockDecision(decision=decision, block=b) for b in blocks])
     member_a = session.members.get(user=jury_member)
 
+    # A's VAE path, registered, with one experience record (the admissibility pages and API).
+    vae_path_a = PathFactory(
+        version=version, candidate=candidate_a, state=PathState.REGISTERED, access_route=AccessRoute.VAE
+    )
+    experience = ExperienceRecordFactory(path=vae_path_a)
+
     path_b = PathFactory(
         version=other_version, candidate=candidate_b, state=PathState.READY_FOR_JURY, evaluator=other_evaluator
     )
@@ -186,6 +192,8 @@ def world(
         candidate_b=candidate_b,
         path_a=path_a,
         path_b=path_b,
+        vae_path_a=vae_path_a,
+        experience=experience,
         assessment=assessment,
         evidence=evidence,
         session=session,

@@ -126,6 +126,7 @@ def url_kwargs(w) -> dict:
         "path-transition": {"pk": p.pk, "name": "withdraw"},
         "assessment-detail": {"pk": w.assessment.pk},
         "evidence-detail": {"pk": w.evidence.pk},
+        "experience-record-detail": {"pk": w.experience.pk},
         "jury-session-detail": {"pk": s.pk},
         "jury-session-transitions": {"pk": s.pk, "name": "convene"},
         "jury-session-approve-minutes": {"pk": s.pk},
@@ -160,6 +161,10 @@ def url_kwargs(w) -> dict:
         "certifications:import_progress": {"pk": w.import_job.pk},
         "candidates:self_assessment": {"pk": p.pk},
         "candidates:evidence_upload": {"pk": p.pk},
+        "candidates:experience": {"pk": w.vae_path_a.pk},
+        "candidates:experience_edit": {"pk": w.vae_path_a.pk, "record_pk": w.experience.pk},
+        "candidates:experience_delete": {"pk": w.vae_path_a.pk, "record_pk": w.experience.pk},
+        "candidates:admissibility_request": {"pk": w.vae_path_a.pk},
         "candidates:evidence_download": {"pk": w.evidence.pk},
         "candidates:path_detail": {"pk": p.pk},
         "candidates:path_transition": {"pk": p.pk, "name": "withdraw"},
@@ -374,6 +379,24 @@ MATRIX = {
     },
     "candidates:evidence_upload": {
         "POST": "302 302 404 302 404 302 404 302 404 302 302 302",
+    },
+    # A's VAE path: the candidate's own admissibility file (others: 403 by role, 404 by scope).
+    "candidates:experience": {
+        "GET": "302 200 404 403 403 403 403 403 403 403 403 200",
+        "POST": "302 200 404 403 403 403 403 403 403 403 403 200",
+    },
+    "candidates:experience_edit": {
+        "GET": "302 200 404 403 403 403 403 403 403 403 403 200",
+        "POST": "302 200 404 403 403 403 403 403 403 403 403 200",
+    },
+    "candidates:experience_delete": {
+        "POST": "302 302+ 404 403 403 403 403 403 403 403 403 302+",
+    },
+    "candidates:admissibility_request": {
+        "POST": "302 200 404 403 403 403 403 403 403 403 403 200",
+    },
+    "candidates:admissibility_requests": {
+        "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
     },
     "candidates:gdpr_anonymise": {
         "POST": "302 302 404 302 404 302 404 302 404 302 404 302+",
@@ -615,6 +638,16 @@ MATRIX = {
     },
     "evidence-detail": {
         "GET": "401 200 404 200 404 200 404 200 404 200 404 200",
+    },
+    "experience-record-detail": {
+        "GET": "401 200 404 404 404 404 404 200 404 404 404 200",
+        "PUT": "401 400 404 404 404 404 404 400 404 404 404 400",
+        "PATCH": "401 200+ 404 404 404 404 404 403 404 404 404 200+",
+        "DELETE": "401 204+ 404 404 404 404 404 403 404 404 404 204+",
+    },
+    "experience-record-list": {
+        "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
+        "POST": "401 400 400 400 400 400 400 400 400 400 400 400",
     },
     "evidence-list": {
         "GET": "401 200 200 200 200 200 200 200 200 200 200 200",

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from candidates import gdpr
-from candidates.models import Candidate, Evidence, PathState
+from candidates.models import Candidate, Evidence, ExperienceRecord, PathState
 from cqp_portal.audit.models import AuditEntry
 from tests.security.conftest import A_BIRTH_NAME, A_EMAIL, PDF
 
@@ -77,8 +77,9 @@ def test_staff_anonymise_a_candidate_the_register_and_verification_stay(
     assert not candidate_user.is_active and candidate_user.email != A_EMAIL
     assert not candidate_user.has_usable_password()
     assert not client.login(email=A_EMAIL, password="password-for-tests")
-    # Paths and decisions stay as anonymous facts.
-    assert candidate.paths.count() == 2
+    # Paths and decisions stay as anonymous facts; the VAE experience (employers, places) goes.
+    assert candidate.paths.count() == 3
+    assert not ExperienceRecord.objects.filter(path__candidate=candidate).exists()
     entry = AuditEntry.objects.for_object(candidate).get(action="candidate.anonymise")
     assert entry.actor == staff_user and entry.note == "Demande d'effacement"
     if world.certificate is not None:
