@@ -145,7 +145,7 @@ def test_an_invalid_flux_is_never_written(mixed, monkeypatch):
         real(out, award, *args, **kwargs)
         out.lines[:] = [line.replace("PAR_ADMISSION", "PAR_PISTON") for line in out.lines]
 
-    monkeypatch.setattr(cdc, "_passage", broken)
+    monkeypatch.setattr("juries.certificates.cdc.flux._passage", broken)
     with pytest.raises(RuleViolation) as excinfo:
         cdc.cdc_export()
     assert excinfo.value.code == "cdc_invalid"

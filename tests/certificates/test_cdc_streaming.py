@@ -161,7 +161,9 @@ def test_validation_reads_a_file_incrementally(branch, django_capture_on_commit_
 def test_the_export_query_count_does_not_grow_with_the_awards(
     branch, django_capture_on_commit_callbacks, count, monkeypatch
 ):
-    monkeypatch.setattr(cdc, "CHUNK", 5)  # several chunks at 12 awards: one query more per chunk only
+    monkeypatch.setattr(
+        "juries.certificates.cdc.export.CHUNK", 5
+    )  # several chunks at 12 awards: one query more per chunk only
     awards_of(branch, django_capture_on_commit_callbacks, count)
     with CaptureQueriesContext(connection) as queries:
         result = cdc.cdc_export()
