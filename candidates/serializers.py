@@ -2,6 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from candidates.identity import identity_errors
 from candidates.models import (
     AccessRoute,
     AssessmentOutcome,
@@ -36,6 +37,19 @@ class CandidateSerializer(serializers.ModelSerializer):
         model = Candidate
         fields = ["id", *CANDIDATE_FIELDS, "created_at"]
         read_only_fields = ["id", "created_at"]
+
+    def validate(self, attrs):
+        # The model's identity rules (birth date, country, birth place, phone), field by field.
+        errors = identity_errors(
+            birth_date=attrs.get("birth_date"),
+            birth_country=attrs.get("birth_country", "FR"),
+            birth_place_code=attrs.get("birth_place_code", ""),
+            birth_place_code_kind=attrs.get("birth_place_code_kind", ""),
+            phone=attrs.get("phone", ""),
+        )
+        if errors:
+            raise serializers.ValidationError({field: [str(message)] for field, message in errors.items()})
+        return attrs
 
 
 class PathBlockSerializer(FastReadMixin, serializers.ModelSerializer):

@@ -17,6 +17,7 @@ CANDIDATE_FIELDS = (
     "sex",
     "birth_date",
     "birth_place_code",
+    "birth_place_code_kind",
     "birth_place_name",
     "birth_country",
     "email",

@@ -98,6 +98,8 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     holder_sex = models.CharField(_("sex"), max_length=1, blank=True)
     holder_birth_date = models.DateField(_("birth date"), null=True, blank=True)
     holder_birth_place_code = models.CharField(_("birth place code"), max_length=5, blank=True)
+    # "insee" or "postcode" (candidates.models.BirthPlaceCodeKind); "" on older snapshots.
+    holder_birth_place_code_kind = models.CharField(_("kind of birth place code"), max_length=8, blank=True)
     holder_birth_place_name = models.CharField(_("birth place"), max_length=150, blank=True)
     holder_birth_country = models.CharField(_("birth country"), max_length=2, blank=True)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from candidates import identity as identity_rules
 from candidates.models import add_months
 from cqp_portal import policy
 from juries.certificates.models import CdcCertifier, Certificate, CertificateKind, CertificateState
@@ -22,6 +23,8 @@ class Award:
     identity: dict
     cpf_file_number: str = ""
     problems: list[str] = field(default_factory=list)
+    # The candidate's (or path's) fields to correct, for the link on the board.
+    fields: list[str] = field(default_factory=list)
 
     @property
     def due_date(self) -> datetime.date:
@@ -96,7 +99,9 @@ IDENTITY_FIELDS = (
     "sex",
     "birth_date",
     "birth_place_code",
+    "birth_place_code_kind",
     "birth_place_name",
+    "birth_country",
 )
 
 
@@ -111,35 +116,86 @@ def _identity(certificate) -> dict:
 
 def _merged_identity(snapshot: dict, current: dict) -> dict:
     pick = lambda name: snapshot[name] or current[name] or ""  # noqa: E731
+    code = pick("birth_place_code").strip().upper()
+    # Snapshots older than the code kind have none: the candidate's record says it, if it
+    # still holds the same code (never guessed from the code itself).
+    kind = (snapshot["birth_place_code_kind"] if snapshot["birth_place_code"] else "") or (
+        current["birth_place_code_kind"] if (current["birth_place_code"] or "").strip().upper() == code else ""
+    )
     return {
         "birth_name": pick("birth_name").strip(),
         "usage_name": pick("usage_name").strip(),
         "first_names": pick("first_names").strip(),
         "sex": pick("sex"),
         "birth_date": snapshot["birth_date"] or current["birth_date"],
-        "birth_place_code": pick("birth_place_code").strip(),
+        "birth_place_code": code,
+        "birth_place_code_kind": kind or "",
         "birth_place_name": pick("birth_place_name").strip(),
+        "birth_country": (pick("birth_country").strip() or identity_rules.FRANCE).upper(),
     }
 
 
 def identity_problems(identity: dict, *, cpf_file_number: str = "") -> list[str]:
-    """What the CDC needs and is missing (domain.md "Accrochage"), said before the export."""
+    """What the CDC needs and is missing or would refuse (domain.md "Accrochage", 18c), said
+    before the export. Each message names the field of the candidate's record to correct."""
+    return [message for message, _field in identity_issues(identity, cpf_file_number=cpf_file_number)]
+
+
+def identity_issues(identity: dict, *, cpf_file_number: str = "") -> list[tuple[str, str]]:
+    """(message, candidate field to correct) pairs."""
     problems = []
     if not identity["birth_name"]:
-        problems.append(_("birth name missing"))
+        problems.append((_("birth name missing"), "birth_name"))
     if not identity["first_names"]:
-        problems.append(_("first name missing"))
+        problems.append((_("first name missing"), "first_names"))
     if cpf_file_number:
         return problems  # the CPF file identifies the holder
-    if identity["birth_date"] is None:
-        problems.append(_("birth date missing"))
-    elif not 1900 <= identity["birth_date"].year <= 2099:
-        problems.append(_("birth year out of range"))
+    birth_date = identity["birth_date"]
+    if birth_date is None:
+        problems.append((_("birth date missing"), "birth_date"))
+    elif birth_date > timezone.localdate() or birth_date < identity_rules.EARLIEST_BIRTH_DATE:
+        problems.append((_("birth date implausible (in the future or before 1900)"), "birth_date"))
     if identity["sex"] not in ("M", "F"):
-        problems.append(_("sex (M/F) missing"))
-    if len(identity["birth_place_code"]) != 5:
-        problems.append(_("birth place code (INSEE code, 5 characters) missing"))
+        problems.append((_("sex (M/F) missing"), "sex"))
+    country, code, kind = identity["birth_country"], identity["birth_place_code"], identity["birth_place_code_kind"]
+    if country != identity_rules.FRANCE:
+        if not identity_rules.insee_country_code(country):
+            problems.append((_("birth country unknown (ISO code expected)"), "birth_country"))
+    elif len(code) != 5:
+        problems.append((_("birth place code (INSEE code, 5 characters) missing"), "birth_place_code"))
+    elif kind not in ("insee", "postcode"):
+        # A postcode sent as codeInsee is refused or, worse, matched to another commune.
+        problems.append((_("birth place code: INSEE code or postcode? not said"), "birth_place_code_kind"))
+    elif kind == "insee" and not identity_rules.is_insee_commune_code(code):
+        problems.append((_("birth place INSEE code invalid"), "birth_place_code"))
+    elif kind == "postcode" and not identity_rules.is_postcode(code):
+        problems.append((_("birth place postcode invalid"), "birth_place_code"))
     return problems
+
+
+def date_issues(*, start_date, award_date, birth_date) -> list[tuple[str, str]]:
+    """Dates the CDC checks against each other: enrolment (dateInscription) before the award
+    (dateDebutValidite), and a holder of at least 15 when enrolled."""
+    problems = []
+    if start_date and award_date and start_date > award_date:
+        problems.append(
+            (
+                _("enrolment date (%(start)s) after the award date (%(award)s)")
+                % {"start": start_date.strftime("%d/%m/%Y"), "award": award_date.strftime("%d/%m/%Y")},
+                "start_date",
+            )
+        )
+    if birth_date and start_date and identity_rules.age_on(birth_date, start_date) < identity_rules.MINIMUM_AGE:
+        problems.append(
+            (_("holder under %(age)s on the enrolment date") % {"age": identity_rules.MINIMUM_AGE}, "birth_date")
+        )
+    return problems
+
+
+def award_issues(identity: dict, *, cpf_file_number: str, start_date, award_date) -> list[tuple[str, str]]:
+    return identity_issues(identity, cpf_file_number=cpf_file_number) + date_issues(
+        start_date=start_date, award_date=award_date, birth_date=identity["birth_date"]
+    )
 
 
 def awards(qs) -> list[Award]:
@@ -159,7 +215,14 @@ def awards(qs) -> list[Award]:
             identity=identity,
             cpf_file_number=cpf.get(certificate.path_id, ""),
         )
-        award.problems = identity_problems(identity, cpf_file_number=award.cpf_file_number)
+        issues = award_issues(
+            identity,
+            cpf_file_number=award.cpf_file_number,
+            start_date=certificate.path.start_date,
+            award_date=certificate.award_date,
+        )
+        award.problems = [message for message, _field in issues]
+        award.fields = sorted({name for _message, name in issues})
         if award.certifier is None:
             award.problems.append(_("the certifier (CPNE) has no CDC account configured"))
         result.append(award)

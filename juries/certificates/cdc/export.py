@@ -33,9 +33,9 @@ from juries.certificates.cdc.checks import (
     _certifiers_by_certification,
     _identity,
     _merged_identity,
+    award_issues,
     awards,
     eligible_certificates,
-    identity_problems,
     not_exported,
 )
 from juries.certificates.cdc.flux import write_flux
@@ -132,6 +132,7 @@ def _sort_out(qs) -> tuple[list[_Ready], list[int], dict[int, CdcCertifier]]:
         "award_date",
         "number",
         "cpf",
+        "path__start_date",
         *_SNAPSHOT_COLUMNS,
         *_CURRENT_COLUMNS,
     )
@@ -149,13 +150,13 @@ def _sort_out(qs) -> tuple[list[_Ready], list[int], dict[int, CdcCertifier]]:
     ready, excluded = [], []
     width = len(IDENTITY_FIELDS)
     while seen:
-        pk, certification_id, register, registration_number, award_date, number, cpf, *identity = seen.pop()
+        pk, certification_id, register, registration_number, award_date, number, cpf, start_date, *identity = seen.pop()
         merged = _merged_identity(
             dict(zip(IDENTITY_FIELDS, identity[:width], strict=True)),
             dict(zip(IDENTITY_FIELDS, identity[width:], strict=True)),
         )
         certifier = certifiers.get(certification_id)
-        if certifier is None or identity_problems(merged, cpf_file_number=cpf):
+        if certifier is None or award_issues(merged, cpf_file_number=cpf, start_date=start_date, award_date=award_date):
             excluded.append(pk)
             continue
         due = add_months(award_date, DUE_MONTHS)

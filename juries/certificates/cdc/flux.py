@@ -6,7 +6,8 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from candidates.models import AccessRoute
+from candidates.identity import FRANCE, insee_country_code
+from candidates.models import AccessRoute, BirthPlaceCodeKind
 from juries.certificates.cdc.checks import Award
 from juries.certificates.cdc.schema import NS, XSI
 from juries.certificates.models import CdcCertifier
@@ -104,16 +105,32 @@ def _passage(out: _Lines, award: Award, level: int = PASSAGE_LEVEL) -> None:
         out.leaf(p, "moisNaissance", birth.month)
         out.leaf(p, "jourNaissance", birth.day)
         out.leaf(p, "sexe", identity["sex"])
-        out.open(p, "codeCommuneNaissance")
-        out.open(p + 1, "codeInseeNaissance")
-        out.leaf(p + 2, "codeInsee", identity["birth_place_code"])
-        out.close(p + 1, "codeInseeNaissance")
-        out.close(p, "codeCommuneNaissance")
-        if identity["birth_place_name"]:
-            out.leaf(p, "libelleCommuneNaissance", identity["birth_place_name"][:60])
+        _birth_place(out, p, identity)
         out.close(n + 1, "titulaire")
     out.close(n, "identificationTitulaire")
     out.close(level, "passageCertification")
+
+
+def _birth_place(out: _Lines, p: int, identity: dict) -> None:
+    """18c. Born in France: the INSEE code as codeInsee, a postcode as codePostal (never the
+    other way round). Born abroad: INSEE's code of the country (99XXX) as the commune and its
+    last three digits as codePaysNaissance, as depositors whose files the CDC accepts do."""
+    country_code = insee_country_code(identity["birth_country"])
+    abroad = identity["birth_country"] != FRANCE
+    out.open(p, "codeCommuneNaissance")
+    if abroad or identity["birth_place_code_kind"] != BirthPlaceCodeKind.POSTCODE:
+        out.open(p + 1, "codeInseeNaissance")
+        out.leaf(p + 2, "codeInsee", country_code if abroad else identity["birth_place_code"])
+        out.close(p + 1, "codeInseeNaissance")
+    else:
+        out.open(p + 1, "codePostalNaissance")
+        out.leaf(p + 2, "codePostal", identity["birth_place_code"])
+        out.close(p + 1, "codePostalNaissance")
+    out.close(p, "codeCommuneNaissance")
+    if identity["birth_place_name"]:
+        out.leaf(p, "libelleCommuneNaissance", identity["birth_place_name"][:60])
+    if abroad:
+        out.leaf(p, "codePaysNaissance", country_code[2:])
 
 
 class FluxWriter:
