@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
     "certificates-sweep-pending": {"task": "certificates.sweep_pending", "schedule": crontab(minute="*/5")},
     "juries-flag-expiring-blocks": {"task": "juries.tasks.flag_expiring_blocks", "schedule": crontab(hour=6, minute=0)},
     "gdpr-apply-retention": {"task": "security.apply_retention", "schedule": crontab(hour=3, minute=30)},
+    # Accrochage within 3 months (domain.md): reminders to the branch at 60 and 80 days, once each.
+    "certificates-cdc-deadlines": {"task": "certificates.cdc_flag_deadlines", "schedule": crontab(hour=6, minute=15)},
 }
 
 # --- REST API ---

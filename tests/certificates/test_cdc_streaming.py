@@ -193,5 +193,5 @@ def test_the_export_query_count_does_not_grow_with_the_awards(
     assert result.content(result.exports[0]).count(b"<cpf:passageCertification>") == count
     chunks = -(-count // 5)
     # ids, lock, sort-out pass, certifications (+ branches, commissions), CDC accounts, one per
-    # chunk, export row, its awards, audit; plus savepoints.
-    assert len(queries) == 12 + chunks, [q["sql"][:80] for q in queries]
+    # chunk, export row, its awards, their CDC status, audit; plus savepoints.
+    assert len(queries) == 13 + chunks, [q["sql"][:80] for q in queries]

@@ -178,6 +178,7 @@ def url_kwargs(w) -> dict:
         "certificates:cdc_download": {"pk": 999999},  # no export in the world: 404 for everyone
         "certificates:cdc_job": {"pk": cdc_job.pk},
         "certificates:cdc_job_progress": {"pk": cdc_job.pk},
+        "certificates:cdc_redeposit": {"pk": cert.pk},
         "juries:session_detail": {"pk": s.pk},
         "juries:member_add": {"pk": s.pk},
         "juries:member_remove": {"pk": s.pk, "member_pk": w.member_a.pk},
@@ -447,8 +448,17 @@ MATRIX = {
     "certificates:cdc_export": {
         "POST": "302 403 403 403 403 403 403 302+ 302+ 403 403 302+",
     },
+    "certificates:cdc_check": {
+        "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
+    },
     "certificates:cdc_job": {
         "GET": "302 403 403 403 403 403 403 200 404 403 403 200",
+    },
+    "certificates:cdc_redeposit": {
+        "POST": "302 403 403 403 403 403 403 302 404 403 403 302",
+    },
+    "certificates:cdc_report_upload": {
+        "POST": "302 403 403 403 403 403 403 302 302 403 403 302",
     },
     "certificates:cdc_job_progress": {
         "GET": "302 403 403 403 403 403 403 200 404 403 403 200",

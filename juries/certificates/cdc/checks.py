@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from candidates import identity as identity_rules
 from candidates.models import add_months
 from cqp_portal import policy
-from juries.certificates.models import CdcCertifier, Certificate, CertificateKind, CertificateState
+from juries.certificates.models import CdcCertifier, CdcStatus, Certificate, CertificateKind, CertificateState
 
 SENT_REGISTERS = ("RNCP", "RS")
 DUE_MONTHS = 3
@@ -55,7 +55,9 @@ def eligible_certificates(*, user=None, certification_code: str = "", since=None
 
 
 def not_exported(qs):
-    return qs.filter(cdc_exports__isnull=True)
+    """Never sent, or marked to deposit again after a CDC rejection (a re-issued certificate
+    is a new row, never sent: it goes in the next flux with the award's same idTechnique)."""
+    return qs.filter(cdc_status__in=[CdcStatus.NOT_SENT, CdcStatus.TO_REDEPOSIT])
 
 
 def _certifiers_by_certification(certifications) -> dict[int, CdcCertifier | None]:

@@ -40,7 +40,7 @@ from juries.certificates.cdc.checks import (
 )
 from juries.certificates.cdc.flux import write_flux
 from juries.certificates.cdc.schema import validation_errors
-from juries.certificates.models import CdcCertifier, CdcExport, Certificate
+from juries.certificates.models import CdcCertifier, CdcExport, CdcStatus, Certificate
 
 # Certificates read per query while a flux is written.
 CHUNK = 1000
@@ -281,6 +281,9 @@ def cdc_export(*, by=None, certification_code: str = "", since=None, progress=No
             export.file.save(f"{id_flux}.xml", File(handle), save=False)
             export.save()
             _bulk_link(export, [entry.pk for entry in entries])
+            Certificate.objects.filter(pk__in=[entry.pk for entry in entries]).update(
+                cdc_status=CdcStatus.SENT, cdc_message=""
+            )
             audit_record(subject=export, action="cdc.export", by=by, note=f"{len(entries)} award(s)")
             exports.append(export)
     finally:
