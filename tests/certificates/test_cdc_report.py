@@ -211,3 +211,33 @@ def test_the_export_command_lists_what_the_cdc_would_reject(mixed, tmp_path):  #
     assert "1 award(s) held back" in err.getvalue()
     assert first.number in err.getvalue() and "birth_place_code_kind" in err.getvalue()
     assert not Certificate.objects.filter(cdc_status=CdcStatus.SENT).exists()
+
+
+def test_the_api_imports_a_report_and_deposits_a_rejection_again(deposited, branch_admin):
+    from rest_framework.test import APIClient
+
+    export, first, second = deposited
+    client = APIClient()
+    client.force_authenticate(branch_admin)
+    data = rapport(
+        nom_fichier=f"{export.id_flux}.xml", ok=[second.award_ref.hex], ko=[(first.award_ref.hex, NO_HOLDER)]
+    )
+    response = client.post(
+        "/api/v1/certificates/cdc-reports/", {"file": SimpleUploadedFile("rapport.xml", data)}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["accepted"], body["rejected"], body["id_flux"]) == (1, 1, export.id_flux)
+    [rejection] = body["rejections"]
+    assert rejection["number"] == first.number and rejection["message"] == NO_HOLDER
+    assert "birth_date" in rejection["fields_to_check"] and rejection["advice"]
+    again = client.post(
+        "/api/v1/certificates/cdc-reports/", {"file": SimpleUploadedFile("rapport.xml", data)}, format="multipart"
+    )
+    assert again.status_code == 400
+    assert again.json()["code"] == "cdc_report_already_imported" and "file" in again.json()["fields"]
+    listed = client.get("/api/v1/certificates/", {"cdc_status": "rejected"}).json()["results"]
+    assert [c["number"] for c in listed] == [first.number]
+    redeposited = client.post(f"/api/v1/certificates/{first.pk}/cdc-redeposit/")
+    assert redeposited.status_code == 200 and redeposited.json()["cdc_status"] == "to_redeposit"
+    assert client.post(f"/api/v1/certificates/{second.pk}/cdc-redeposit/").json()["code"] == "cdc_not_rejected"

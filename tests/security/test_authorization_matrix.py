@@ -131,6 +131,7 @@ def url_kwargs(w) -> dict:
         "certificate-detail": {"pk": cert.pk},
         "certificate-reissue": {"pk": cert.pk},
         "certificate-revoke": {"pk": cert.pk},
+        "certificate-cdc-redeposit": {"pk": cert.pk},
         "funding-line-detail": {"pk": fl.pk},
         "funding-line-transitions": {"pk": fl.pk, "name": "approve"},
         "certifications:certification": {"pk": w.certification.pk},
@@ -421,6 +422,12 @@ MATRIX = {
     },
     "certificate-list": {
         "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
+    },
+    "certificate-cdc-redeposit": {
+        "POST": "401 403 404 404 404 404 404 400 404 404 404 400",
+    },
+    "certificate-cdc-reports": {
+        "POST": "401 403 403 403 403 403 403 400 400 403 403 400",
     },
     "certificate-reissue": {
         "POST": "401 403 404 404 404 404 404 400 404 404 404 400",
