@@ -191,3 +191,34 @@ def test_every_insee_country_code_is_99_and_three_digits():
     )
     assert identity.insee_country_code("de") == "99109"
     assert identity.insee_country_code("FR") == ""
+
+
+def test_a_branch_admin_corrects_the_identity_and_it_is_audited(branch_admin, other_branch_admin, branch):
+    from cqp_portal.audit.models import AuditEntry
+    from tests.factories.candidates import PathFactory
+    from tests.factories.certifications import CertificationFactory, published_version
+
+    certification = CertificationFactory(branches=[branch])
+    candidate = CandidateFactory(birth_name="Martn", birth_place_code_kind="")
+    PathFactory(candidate=candidate, version=published_version(certification, blocks=1))
+    url = reverse("candidates:candidate_identity", args=[candidate.pk])
+    outsider = Client()
+    outsider.force_login(other_branch_admin)
+    assert outsider.get(url).status_code == 404
+    client = Client()
+    client.force_login(branch_admin)
+    data = {**VALID, "birth_name": "Martin", "first_names": candidate.first_names, "phone": "12"}
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "phone" in refused.context["form"].errors
+    candidate.refresh_from_db()
+    assert candidate.birth_name == "Martn"
+    response = client.post(url + "?next=/certificats/cdc/", {**data, "phone": "0612345678"})
+    assert response.status_code == 302 and response["Location"] == "/certificats/cdc/"
+    candidate.refresh_from_db()
+    assert (candidate.birth_name, candidate.birth_place_code_kind, candidate.phone) == (
+        "Martin",
+        "insee",
+        "+33612345678",
+    )
+    entry = AuditEntry.objects.get(action="candidate.update_identity")
+    assert entry.changes["birth_name"] == ["Martn", "Martin"]

@@ -193,7 +193,7 @@ def test_the_board_uploads_a_report_and_lists_the_rejection_with_its_fix(deposit
     assert response.status_code == 302
     html = client.get("/certificats/cdc/").content.decode()
     assert NO_HOLDER in html and first.number in html
-    assert f"/dossiers/{first.path_id}/" in html
+    assert f"/candidats/{first.path.candidate_id}/identite/" in html
     assert "Redéposer tel quel" in html
     bad = client.post(
         "/certificats/cdc/rapports/importer/", {"file": SimpleUploadedFile("x.xml", b"<x/>")}, follow=True

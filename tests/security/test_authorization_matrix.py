@@ -165,6 +165,7 @@ def url_kwargs(w) -> dict:
         "candidates:assessment_create": {"pk": p.pk, "block_pk": w.blocks[1].pk},
         "candidates:gdpr_export": {},
         "candidates:gdpr_anonymise": {"pk": w.candidate_a.pk},
+        "candidates:candidate_identity": {"pk": w.candidate_a.pk},
         "certificates:verify_json": {"code": cert.verification_code},
         "certificates:verify": {"code": cert.verification_code},
         "certificates:badge": {"code": cert.verification_code},
@@ -366,6 +367,10 @@ MATRIX = {
     },
     "candidates:evidence_upload": {
         "POST": "302 302 404 302 404 302 404 302 404 302 302 302",
+    },
+    "candidates:candidate_identity": {
+        "GET": "302 302 404 302 404 302 404 200 404 200 404 200",
+        "POST": "302 302 404 302 404 302 404 200 404 200 404 200",
     },
     "candidates:gdpr_anonymise": {
         "POST": "302 302 404 302 404 302 404 302 404 302 404 302+",
