@@ -432,7 +432,8 @@ MATRIX = {
         "POST": "401 403 404 404 404 404 404 400 404 404 404 400",
     },
     "certificate-cdc-reports": {
-        "POST": "401 403 403 403 403 403 403 400 400 403 403 400",
+        # multipart only: the matrix posts JSON, refused as 415 once the permission is checked
+        "POST": "401 403 403 403 403 403 403 415 415 403 403 415",
     },
     "certificate-reissue": {
         "POST": "401 403 404 404 404 404 404 400 404 404 404 400",
