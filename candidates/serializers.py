@@ -39,13 +39,17 @@ class CandidateSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
     def validate(self, attrs):
-        # The model's identity rules (birth date, country, birth place, phone), field by field.
+        # The model's identity rules (birth date, country, birth place, phone), field by field; a
+        # partial update is checked with the record's other values.
+        def value(name, default):
+            return attrs.get(name, getattr(self.instance, name) if self.instance is not None else default)
+
         errors = identity_errors(
-            birth_date=attrs.get("birth_date"),
-            birth_country=attrs.get("birth_country", "FR"),
-            birth_place_code=attrs.get("birth_place_code", ""),
-            birth_place_code_kind=attrs.get("birth_place_code_kind", ""),
-            phone=attrs.get("phone", ""),
+            birth_date=value("birth_date", None),
+            birth_country=value("birth_country", "FR"),
+            birth_place_code=value("birth_place_code", ""),
+            birth_place_code_kind=value("birth_place_code_kind", ""),
+            phone=value("phone", ""),
         )
         if errors:
             raise serializers.ValidationError({field: [str(message)] for field, message in errors.items()})

@@ -70,8 +70,8 @@ def candidate_update_identity(*, candidate, by, **fields) -> Candidate:
             for name in fields
             if before[name] != getattr(locked, name)
         }
-        locked.save()
         if changes:
+            locked.save()
             audit_record(subject=locked, action="candidate.update_identity", by=by, changes=changes)
     return locked
 

@@ -222,3 +222,28 @@ def test_a_branch_admin_corrects_the_identity_and_it_is_audited(branch_admin, ot
     )
     entry = AuditEntry.objects.get(action="candidate.update_identity")
     assert entry.changes["birth_name"] == ["Martn", "Martin"]
+
+
+def test_the_api_corrects_the_identity_field_by_field(branch_admin, branch):
+    from tests.factories.candidates import PathFactory
+    from tests.factories.certifications import CertificationFactory, published_version
+
+    certification = CertificationFactory(branches=[branch])
+    candidate = CandidateFactory(birth_name="Martn")
+    PathFactory(candidate=candidate, version=published_version(certification, blocks=1))
+    client = APIClient()
+    client.force_authenticate(branch_admin)
+    url = f"/api/v1/candidates/{candidate.pk}/identity/"
+    refused = client.patch(url, {"birth_place_code": "75001", "birth_place_code_kind": "", "phone": "1"}, format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()["fields"]) == {"birth_place_code_kind", "phone"}
+    ok = client.patch(
+        url, {"birth_name": "Martin", "birth_place_code": "75001", "birth_place_code_kind": "postcode"}, format="json"
+    )
+    assert ok.status_code == 200, ok.json()
+    candidate.refresh_from_db()
+    assert (candidate.birth_name, candidate.birth_place_code, candidate.birth_place_code_kind) == (
+        "Martin",
+        "75001",
+        "postcode",
+    )

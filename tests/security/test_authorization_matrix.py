@@ -117,6 +117,7 @@ def url_kwargs(w) -> dict:
         "habilitation-end": {"pk": w.habilitation.pk},
         "equivalence-detail": {"pk": w.equivalence.pk},
         "candidate-detail": {"pk": w.candidate_a.pk},
+        "candidate-identity": {"pk": w.candidate_a.pk},
         "path-detail": {"pk": p.pk},
         "path-transition": {"pk": p.pk, "name": "withdraw"},
         "assessment-detail": {"pk": w.assessment.pk},
@@ -340,6 +341,9 @@ MATRIX = {
     },
     "candidate-detail": {
         "GET": "401 200 404 200 404 200 404 200 404 200 404 200",
+    },
+    "candidate-identity": {
+        "PATCH": "401 403 404 403 404 403 404 200 404 200 404 200",
     },
     "candidate-list": {
         "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
