@@ -45,6 +45,18 @@ class CandidateViewSet(
     def perform_create(self, serializer):
         serializer.instance = services.candidate_create(by=self.request.user, **serializer.validated_data)
 
+    @extend_schema(request=CandidateSerializer, responses=CandidateSerializer)
+    @action(detail=True, methods=["patch"])
+    def identity(self, request, pk=None):
+        """Correct the identity (e.g. after a CDC rejection): same rules as at creation, audited."""
+        candidate = self.get_object()
+        policy.require(request.user, "candidate.update_identity", candidate)
+        serializer = CandidateSerializer(candidate, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = {k: v for k, v in serializer.validated_data.items() if k in services.IDENTITY_EDIT_FIELDS}
+        updated = services.candidate_update_identity(candidate=candidate, by=request.user, **fields)
+        return Response(CandidateSerializer(updated).data)
+
 
 PATH_BLOCK_FIELDS = [f.attname for f in PathBlock._meta.concrete_fields]
 

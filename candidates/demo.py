@@ -145,6 +145,7 @@ def _candidate(key, birth_name, first_names, sex, user, staff) -> Candidate:
             sex=sex,
             birth_date=datetime.date(1985 + int(key[1:]) % 15, int(key[1:]) % 12 + 1, 10),
             birth_place_code="75056",
+            birth_place_code_kind="insee",
             birth_place_name="Paris",
             email=email,
             status=CandidateStatus.EMPLOYEE if int(key[1:]) % 3 else CandidateStatus.JOB_SEEKER,

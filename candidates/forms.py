@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.models import (
     AccessRoute,
     AssessmentOutcome,
+    BirthPlaceCodeKind,
     BlockPlan,
     Candidate,
     CandidateStatus,
@@ -38,6 +39,7 @@ class CandidateForm(forms.ModelForm):
             "sex",
             "birth_date",
             "birth_place_code",
+            "birth_place_code_kind",
             "birth_place_name",
             "birth_country",
             "email",
@@ -47,12 +49,16 @@ class CandidateForm(forms.ModelForm):
         ]
         widgets = {"birth_date": DATE_INPUT}
 
+    # Radio buttons: the person typing the code says which one it is (never guessed).
+    birth_place_code_kind = forms.ChoiceField(
+        label=_("This code is"), choices=BirthPlaceCodeKind.choices, required=False, widget=forms.RadioSelect
+    )
+
     def clean_birth_place_code(self):
-        code = self.cleaned_data["birth_place_code"].strip().upper()
-        # INSEE commune codes are 5 characters (2A/2B for Corsica); postcodes are 5 digits.
-        if code and (len(code) != 5 or not (code.isdigit() or code[:2] in ("2A", "2B"))):
-            raise ValidationError(_("Give the 5-character INSEE code or the postcode of the birth place."))
-        return code
+        return self.cleaned_data["birth_place_code"].strip().upper()
+
+    def clean_birth_country(self):
+        return self.cleaned_data["birth_country"].strip().upper()
 
 
 class SignUpForm(CandidateForm):
@@ -278,6 +284,7 @@ CSV_COLUMNS = [
     "sex",
     "birth_date",
     "birth_place_code",
+    "birth_place_code_kind",
     "birth_place_name",
     "birth_country",
     "email",
@@ -285,7 +292,11 @@ CSV_COLUMNS = [
     "status",
     "employer_name",
 ]
-CSV_HELP = {"sex": [s.value for s in Sex], "status": [s.value for s in CandidateStatus]}
+CSV_HELP = {
+    "sex": [s.value for s in Sex],
+    "status": [s.value for s in CandidateStatus],
+    "birth_place_code_kind": [k.value for k in BirthPlaceCodeKind],
+}
 
 
 class CourseStartForm(forms.Form):

@@ -45,6 +45,7 @@ IDENTITY_BLANKS = {
     "usage_name": "",
     "birth_date": None,
     "birth_place_code": "",
+    "birth_place_code_kind": "",
     "birth_place_name": "",
     "email": "",
     "phone": "",

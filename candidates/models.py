@@ -9,10 +9,13 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from candidates.identity import identity_errors, normalise_phone
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -28,6 +31,13 @@ ADMISSIBILITY_MONTHS = 2
 class Sex(models.TextChoices):
     MALE = "M", _("Male")
     FEMALE = "F", _("Female")
+
+
+class BirthPlaceCodeKind(models.TextChoices):
+    # The CDC schema has one element for each (codeInseeNaissance / codePostalNaissance):
+    # 75056 (INSEE, Paris) and 75001 (a Paris postcode) must never be confused.
+    INSEE = "insee", _("INSEE commune code")
+    POSTCODE = "postcode", _("Postcode")
 
 
 class CandidateStatus(models.TextChoices):
@@ -52,11 +62,25 @@ class Candidate(models.Model):
     first_names = models.CharField(_("first names"), max_length=200)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    birth_place_code = models.CharField(_("birth place (INSEE code or postcode)"), max_length=5, blank=True)
-    birth_place_name = models.CharField(_("birth place"), max_length=150, blank=True)
-    birth_country = models.CharField(_("birth country (ISO code)"), max_length=2, default="FR")
+    birth_place_code = models.CharField(
+        _("birth place code"),
+        max_length=5,
+        blank=True,
+        help_text=_("Born in France: the commune's INSEE code or its postcode. Born abroad: leave empty."),
+    )
+    birth_place_code_kind = models.CharField(
+        _("kind of birth place code"), max_length=8, choices=BirthPlaceCodeKind.choices, blank=True
+    )
+    birth_place_name = models.CharField(
+        _("birth place"), max_length=150, blank=True, help_text=_("The commune (or the city abroad).")
+    )
+    birth_country = models.CharField(
+        _("birth country"), max_length=2, default="FR", help_text=_("ISO 3166 code, two letters: FR, DE, MA...")
+    )
     email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(
+        _("phone"), max_length=30, blank=True, help_text=_("French number, or international starting with +.")
+    )
     address = models.TextField(_("address"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=CandidateStatus.choices)
     employer_name = models.CharField(_("employer"), max_length=200, blank=True)
@@ -81,6 +105,20 @@ class Candidate(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.first_names} {self.usage_name or self.birth_name}".strip()
+
+    def clean(self):
+        self.birth_country = (self.birth_country or "").strip().upper()
+        self.birth_place_code = (self.birth_place_code or "").strip().upper()
+        errors = identity_errors(
+            birth_date=self.birth_date,
+            birth_country=self.birth_country,
+            birth_place_code=self.birth_place_code,
+            birth_place_code_kind=self.birth_place_code_kind,
+            phone=self.phone,
+        )
+        if errors:
+            raise ValidationError(errors)
+        self.phone = normalise_phone(self.phone)
 
 
 class AccessRoute(models.TextChoices):

@@ -2,6 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from candidates.identity import identity_errors
 from candidates.models import (
     AccessRoute,
     AssessmentOutcome,
@@ -38,6 +39,23 @@ class CandidateSerializer(serializers.ModelSerializer):
         model = Candidate
         fields = ["id", *CANDIDATE_FIELDS, "created_at"]
         read_only_fields = ["id", "created_at"]
+
+    def validate(self, attrs):
+        # The model's identity rules (birth date, country, birth place, phone), field by field; a
+        # partial update is checked with the record's other values.
+        def value(name, default):
+            return attrs.get(name, getattr(self.instance, name) if self.instance is not None else default)
+
+        errors = identity_errors(
+            birth_date=value("birth_date", None),
+            birth_country=value("birth_country", "FR"),
+            birth_place_code=value("birth_place_code", ""),
+            birth_place_code_kind=value("birth_place_code_kind", ""),
+            phone=value("phone", ""),
+        )
+        if errors:
+            raise serializers.ValidationError({field: [str(message)] for field, message in errors.items()})
+        return attrs
 
 
 class PathBlockSerializer(FastReadMixin, serializers.ModelSerializer):

@@ -32,6 +32,7 @@ urlpatterns = [
     path("dossiers/<int:pk>/blocs/<int:block_pk>/evaluation/", views.assessment_create, name="assessment_create"),
     path("organisme/", views.provider_paths, name="provider_paths"),
     path("organisme/candidats/nouveau/", views.candidate_create, name="candidate_create"),
+    path("candidats/<int:pk>/identite/", views.candidate_identity, name="candidate_identity"),
     path("organisme/candidats/import/", views.candidate_import, name="candidate_import"),
     path("organisme/parcours/nouveau/", views.path_create, name="path_create"),
 ]

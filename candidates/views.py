@@ -463,6 +463,27 @@ def candidate_create(request):
 
 
 @login_required
+def candidate_identity(request, pk: int):
+    """Correct a candidate's identity (a typing error, a CDC rejection), with the creation rules."""
+    candidate = policy.get_visible_or_404(request.user, Candidate, pk=pk)
+    policy.require(request.user, "candidate.update_identity", candidate)
+    form = CandidateForm(request.POST or None, instance=candidate)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.fields if name in services.IDENTITY_EDIT_FIELDS}
+        services.candidate_update_identity(candidate=Candidate.objects.get(pk=pk), by=request.user, **fields)
+        messages.success(request, _("%(name)s: identity saved.") % {"name": candidate.display_name})
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("workspace")
+        return redirect(target)
+    return render(
+        request,
+        "candidates/form_page.html",
+        {"form": form, "title": _("Identity of %(name)s") % {"name": candidate.display_name}, "submit": _("Save")},
+    )
+
+
+@login_required
 @role_required(Role.PROVIDER_STAFF, Role.BRANCH_ADMIN)
 def path_create(request):
     _manager_required(request)

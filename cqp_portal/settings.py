@@ -277,6 +277,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "candidates.tasks.watch_admissibility_deadlines",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Accrochage within 3 months (domain.md): reminders to the branch at 60 and 80 days, once each.
+    "certificates-cdc-deadlines": {"task": "certificates.cdc_flag_deadlines", "schedule": crontab(hour=6, minute=15)},
 }
 
 # --- REST API ---

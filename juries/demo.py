@@ -117,6 +117,7 @@ def _ready_path(certification, spec, evaluator, planner) -> Path:
             sex=sex,
             birth_date=datetime.date(1995, 3, 14),
             birth_place_code="75056",
+            birth_place_code_kind="insee",
             birth_place_name="Paris",
             email=email,
             status=CandidateStatus.EMPLOYEE,

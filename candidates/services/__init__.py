@@ -16,7 +16,14 @@ from candidates.services.assessments import assessment_record
 from candidates.services.course import course_record_progress, path_start_course
 from candidates.services.evidence import EVIDENCE_TYPES, evidence_upload
 from candidates.services.paths import latest_published_version, path_assign, path_create
-from candidates.services.people import CANDIDATE_FIELDS, candidate_create, candidate_import_csv, candidate_sign_up
+from candidates.services.people import (
+    CANDIDATE_FIELDS,
+    IDENTITY_EDIT_FIELDS,
+    candidate_create,
+    candidate_import_csv,
+    candidate_sign_up,
+    candidate_update_identity,
+)
 from candidates.services.positioning import path_confirm_positioning, path_self_assess, path_start_positioning
 from candidates.services.transitions import (
     TRANSITIONS,
@@ -32,12 +39,14 @@ from candidates.services.transitions import (
 __all__ = [
     "CANDIDATE_FIELDS",
     "EVIDENCE_TYPES",
+    "IDENTITY_EDIT_FIELDS",
     "TRANSITIONS",
     "admissibility_watch",
     "assessment_record",
     "candidate_create",
     "candidate_import_csv",
     "candidate_sign_up",
+    "candidate_update_identity",
     "course_record_progress",
     "evidence_upload",
     "experience_record_delete",

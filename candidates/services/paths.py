@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from candidates.eligibility import access_route_eligibility
+from candidates.identity import birth_date_error
 from candidates.models import FINAL_PATH_STATES, AccessRoute, Path
 from candidates.services._common import _lock, _today
 from certifications.models import ReferentialState
@@ -60,6 +61,9 @@ def path_create(
             code="no_published_version",
             field="certification",
         )
+    # 18c: a birth date that makes the candidate under 15 on the enrolment date is a typing error.
+    if message := birth_date_error(candidate.birth_date, on_date=start_date):
+        raise RuleViolation(message, code="implausible_birth_date", field="start_date")
     reasons = access_route_eligibility(certification=certification, access_route=access_route, on_date=start_date)
     if reasons:
         raise RuleViolation(reasons[0], code="access_route_not_eligible", field="access_route", details=reasons)

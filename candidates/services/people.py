@@ -17,6 +17,7 @@ CANDIDATE_FIELDS = (
     "sex",
     "birth_date",
     "birth_place_code",
+    "birth_place_code_kind",
     "birth_place_name",
     "birth_country",
     "email",
@@ -43,6 +44,36 @@ def candidate_create(*, by, user=None, **fields) -> Candidate:
         candidate.save()
         audit_record(subject=candidate, action="candidate.create", by=by)
     return candidate
+
+
+IDENTITY_EDIT_FIELDS = tuple(
+    f for f in CANDIDATE_FIELDS if f not in ("address", "employer_siret", "highest_degree_level")
+)
+
+
+def candidate_update_identity(*, candidate, by, **fields) -> Candidate:
+    """Correct a candidate's identity (e.g. after a CDC rejection): the same rules as at
+    creation, one audit row with what changed. Certificates keep their snapshot: re-issue one
+    to carry the correction."""
+    policy.require(by, "candidate.update_identity", candidate)
+    unknown = set(fields) - set(IDENTITY_EDIT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown candidate fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Candidate.objects.select_for_update().get(pk=candidate.pk)
+        before = {name: getattr(locked, name) for name in fields}
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["user", "created_by"])
+        changes = {
+            name: [str(before[name] or ""), str(getattr(locked, name) or "")]
+            for name in fields
+            if before[name] != getattr(locked, name)
+        }
+        if changes:
+            locked.save()
+            audit_record(subject=locked, action="candidate.update_identity", by=by, changes=changes)
+    return locked
 
 
 def candidate_sign_up(*, email: str, password: str, **fields) -> Candidate:

@@ -58,6 +58,13 @@ def _create_candidate(user, obj=None):
     return bool(provider_ids(user) or admin_branch_ids(user))
 
 
+@rule("candidate.update_identity")
+def _update_identity(user, candidate):
+    # Those who create candidates correct their identity (a CDC rejection, a typing error), on a
+    # candidate they already see (the view looks it up in their scope first).
+    return bool(provider_ids(user) or admin_branch_ids(user))
+
+
 def _is_branch_admin_of(user, path) -> bool:
     branch_ids = admin_branch_ids(user)
     return bool(branch_ids) and path.certification.branches.filter(pk__in=branch_ids).exists()

@@ -49,8 +49,44 @@ def seed(context: dict) -> None:
         result = cdc.cdc_export()
         for export in result.exports:
             _say(out, f"  CDC export {export.id_flux}: {export.certificates.count()} award(s)")
+    _cdc_report_with_a_rejection(out)
     context["certificates"] = list(documents.filter(state=CertificateState.ISSUED))
     _say(out, f"  {documents.count()} demo certificates ({documents.filter(state='revoked').count()} revoked)")
+
+
+DEMO_REJECTION = "Aucun titulaire ne correspond aux critères obligatoires"
+
+
+def demo_report(export, rejected: set[str]) -> bytes:
+    """A processing report as the CDC returns it (root ``rapport``, KO passages then OK ones)."""
+    ids = sorted(c.award_ref.hex for c in export.certificates.all())
+    ko = "".join(
+        f"<passage><idTechnique>{i}</idTechnique><messageErreur>{DEMO_REJECTION}</messageErreur></passage>"
+        for i in ids
+        if i in rejected
+    )
+    ok = "".join(f"<idTechnique>{i}</idTechnique>" for i in ids if i not in rejected)
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<rapport xmlns:ns2="urn:cdc:cpf:pc5:rapport:schema"><nomFichier>{export.id_flux}.xml</nomFichier>'
+        f"<idFlux>{export.id_flux}</idFlux><idTraitement>51354</idTraitement>"
+        f"<PassagesKO>{ko}</PassagesKO><PassagesOK>{ok}</PassagesOK></rapport>"
+    ).encode()
+
+
+def _cdc_report_with_a_rejection(out) -> None:
+    """The CDC's report of the demo export: one award rejected ("no holder"), shown on the board."""
+    from juries.certificates.cdc.report import cdc_report_import
+    from juries.certificates.models import CdcReport
+
+    export = CdcExport.objects.order_by("pk").first()
+    if export is None or CdcReport.objects.exists():
+        return
+    first = export.certificates.order_by("pk").first()
+    if first is None:
+        return
+    report = cdc_report_import(data=demo_report(export, {first.award_ref.hex}))
+    _say(out, f"  CDC report of {export.id_flux}: {report.accepted} accepted, {report.rejected} rejected")
 
 
 def _render_pending(documents) -> None:

@@ -39,3 +39,10 @@ class CdcExportForm(forms.Form):
         self.fields["certification"].choices = [("", _("All my certifications"))] + [
             (c.code, c.title) for c in certifications
         ]
+
+
+class CdcReportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CDC processing report (XML)"),
+        help_text=_("The “rapport” file the Caisse des Dépôts returns after a deposit."),
+    )

@@ -51,6 +51,16 @@ def pdf_upload_to(instance, filename: str) -> str:
     return f"certificates/{instance.year}/{instance.number}.pdf"
 
 
+class CdcStatus(models.TextChoices):
+    """Where an award stands with the Caisse des Dépôts (set by the export and the CDC's report)."""
+
+    NOT_SENT = "not_sent", _("Not sent")
+    SENT = "sent", _("Sent, no report yet")
+    ACCEPTED = "accepted", _("Accepted by the CDC")
+    REJECTED = "rejected", _("Rejected by the CDC")
+    TO_REDEPOSIT = "to_redeposit", _("To deposit again")
+
+
 class Certificate(ConcurrentTransitionMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=CertificateKind.choices)
     state = FSMField(_("state"), default=CertificateState.PENDING, choices=CertificateState.choices, protected=True)
@@ -98,6 +108,8 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     holder_sex = models.CharField(_("sex"), max_length=1, blank=True)
     holder_birth_date = models.DateField(_("birth date"), null=True, blank=True)
     holder_birth_place_code = models.CharField(_("birth place code"), max_length=5, blank=True)
+    # "insee" or "postcode" (candidates.models.BirthPlaceCodeKind); "" on older snapshots.
+    holder_birth_place_code_kind = models.CharField(_("kind of birth place code"), max_length=8, blank=True)
     holder_birth_place_name = models.CharField(_("birth place"), max_length=150, blank=True)
     holder_birth_country = models.CharField(_("birth country"), max_length=2, blank=True)
 
@@ -135,6 +147,13 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("supersedes"),
     )
 
+    # Accrochage: the export sets "sent", the CDC's processing report "accepted"/"rejected".
+    # db_default: rows written by bulk SQL (volume seeding) get the same value.
+    cdc_status = models.CharField(
+        _("CDC status"), max_length=16, choices=CdcStatus.choices, default=CdcStatus.NOT_SENT, db_default="not_sent"
+    )
+    cdc_message = models.TextField(_("CDC message"), blank=True, default="", db_default="")
+
     # Batch bookkeeping: the sweeper and the progress bar read these.
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("rendering attempts"), default=0)
@@ -152,6 +171,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "queued_at"]),
             models.Index(fields=["certification", "state"]),
+            models.Index(fields=["cdc_status", "award_date"], name="certificate_cdc_status_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["certification", "year", "sequence"], name="unique_certificate_sequence"),
@@ -311,3 +331,69 @@ class CdcExportJob(models.Model):
     )
     def fail(self):
         pass
+
+
+def cdc_report_upload_to(instance, filename: str) -> str:
+    return f"cdc/reports/{instance.export.id_flux}-{instance.sha256[:12]}.xml"
+
+
+class CdcReport(models.Model):
+    """The CDC's processing report of one deposited flux (``rapport``), imported back."""
+
+    export = models.ForeignKey(CdcExport, on_delete=models.PROTECT, related_name="reports", verbose_name=_("flux"))
+    file_name = models.CharField(_("deposited file name"), max_length=255)
+    id_traitement = models.CharField(_("CDC processing id"), max_length=50, blank=True)
+    file = models.FileField(_("file"), upload_to=cdc_report_upload_to, max_length=200)
+    # The same report imported twice is refused (one row per file content).
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    accepted = models.PositiveIntegerField(_("accepted"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("CDC processing report")
+        verbose_name_plural = _("CDC processing reports")
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.accepted}/{self.accepted + self.rejected})"
+
+
+class CdcPassage(models.Model):
+    """One award's line in a CDC report: accepted (or already recorded), or rejected with the
+    CDC's message."""
+
+    report = models.ForeignKey(CdcReport, on_delete=models.PROTECT, related_name="passages")
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="cdc_passages")
+    id_technique = models.CharField(_("idTechnique"), max_length=255)
+    accepted = models.BooleanField(_("accepted"))
+    message = models.TextField(_("CDC message"), blank=True)
+
+    class Meta:
+        verbose_name = _("CDC report line")
+        verbose_name_plural = _("CDC report lines")
+        constraints = [models.UniqueConstraint(fields=["report", "id_technique"], name="one_line_per_award_and_report")]
+
+    def __str__(self) -> str:
+        return f"{self.id_technique}: {'OK' if self.accepted else self.message}"
+
+
+class CdcDeadlineReminder(models.Model):
+    """A reminder sent to the branch about one award not yet reported to the CDC, at 60 or 80
+    days (domain.md "Accrochage": 3 months). The unique row is what makes the beat task safe
+    to run twice or on two beat instances at once: a reminder exists once or was never sent."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="cdc_reminders")
+    days = models.PositiveSmallIntegerField(_("days after the award"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("CDC deadline reminder")
+        verbose_name_plural = _("CDC deadline reminders")
+        constraints = [models.UniqueConstraint(fields=["certificate", "days"], name="one_cdc_reminder_per_threshold")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} at {self.days} days"

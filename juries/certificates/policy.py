@@ -84,3 +84,9 @@ def _cdc_export(user, obj=None):
 def _export_jobs(user):
     """A job shows who is being left out of the export: only the administrator who asked sees it."""
     return Q(created_by=user) if admin_branch_ids(user) else None
+
+
+@scope_contributor("certificates.cdcreport")
+def _reports(user):
+    branch_ids = admin_branch_ids(user)
+    return Q(export__certifier__commission__branches__in=branch_ids) if branch_ids else None

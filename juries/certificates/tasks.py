@@ -50,3 +50,21 @@ def sweep_pending(older_than_minutes: int = services.PENDING_REQUEUE_MINUTES) ->
 @shared_task(name="certificates.cdc_export_run")
 def cdc_export_run(job_id: int) -> bool:
     return services.cdc_export_job_run(job_id=job_id)
+
+
+# --- CDC accrochage deadline (beat) ---------------------------------------------------------------
+
+
+@shared_task(name="certificates.cdc_flag_deadlines")
+def cdc_flag_deadlines() -> int:
+    """Daily: records the 60- and 80-day reminders due; idempotent (one row per award and threshold)."""
+    from juries.certificates.cdc.deadlines import flag_cdc_deadlines
+
+    return flag_cdc_deadlines()
+
+
+@shared_task(name="certificates.cdc_send_deadline_reminders")
+def cdc_send_deadline_reminders(certificate_ids: list[int]) -> int:
+    from juries.certificates.cdc.deadlines import send_deadline_reminders
+
+    return send_deadline_reminders(certificate_ids)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from juries.certificates import public_keys, verify_upload, views
+from juries.certificates import public_keys, verify_upload, views, views_cdc
 
 app_name = "certificates"
 
@@ -33,6 +33,9 @@ urlpatterns = [
     path("certificats/session/<int:session_id>/relancer/", views.session_retry, name="session_retry"),
     path("certificats/cdc/", views.cdc_board, name="cdc_board"),
     path("certificats/cdc/exporter/", views.cdc_export, name="cdc_export"),
+    path("certificats/cdc/verification/", views_cdc.cdc_check, name="cdc_check"),
+    path("certificats/cdc/rapports/importer/", views_cdc.cdc_report_upload, name="cdc_report_upload"),
+    path("certificats/<int:pk>/cdc/redeposer/", views_cdc.cdc_redeposit, name="cdc_redeposit"),
     path("certificats/cdc/<int:pk>/", views.cdc_download, name="cdc_download"),
     path("certificats/cdc/exports/<int:pk>/", views.cdc_job, name="cdc_job"),
     path("certificats/cdc/exports/<int:pk>/progression/", views.cdc_job_progress, name="cdc_job_progress"),

@@ -18,7 +18,7 @@ from cqp_portal.accounts.models import Role
 from cqp_portal.decorators import role_required
 from cqp_portal.policy.roles import admin_branch_ids
 from cqp_portal.storage import stored_file_response
-from juries.certificates import badges, cdc, selectors, services
+from juries.certificates import badges, cdc, selectors, services, views_cdc
 from juries.certificates.forms import BulkRevokeForm, CdcExportForm, ReissueForm, RevokeForm
 from juries.certificates.models import CdcExport, CdcExportJob, Certificate, CertificateState
 from juries.certificates.ratelimit import hit
@@ -350,6 +350,7 @@ def cdc_board(request):
             "ready_count": sum(1 for a in pending if a.exportable),
             "exports": exports,
             "jobs": policy.scope(request.user, CdcExportJob).filter(created_by=request.user)[:5],
+            **views_cdc.board_context(request),
         },
     )
 

@@ -81,6 +81,7 @@ def test_signup_creates_account_candidate_and_role_and_logs_in(db):
         "sex": "F",
         "birth_date": "1995-04-02",
         "birth_place_code": "69123",
+        "birth_place_code_kind": "insee",
         "birth_country": "FR",
         "status": "job_seeker",
     }

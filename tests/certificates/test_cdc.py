@@ -145,7 +145,7 @@ def test_an_invalid_flux_is_never_written(mixed, monkeypatch):
         real(out, award, *args, **kwargs)
         out.lines[:] = [line.replace("PAR_ADMISSION", "PAR_PISTON") for line in out.lines]
 
-    monkeypatch.setattr(cdc, "_passage", broken)
+    monkeypatch.setattr("juries.certificates.cdc.flux._passage", broken)
     with pytest.raises(RuleViolation) as excinfo:
         cdc.cdc_export()
     assert excinfo.value.code == "cdc_invalid"
@@ -200,3 +200,87 @@ def test_the_schema_shipped_with_the_app_is_the_cdc_one():
     if shared.exists():
         assert filecmp.cmp(cdc.SCHEMA_PATH, shared, shallow=False)
     assert etree.XMLSchema(etree.parse(str(cdc.SCHEMA_PATH)))
+
+
+# --- 18c: birth place, dates -----------------------------------------------------------------------
+
+
+def rncp_awards(documents):
+    return [d for d in documents if d.kind == "certificate" and d.register == "RNCP"]
+
+
+def passage_of(xml: bytes, certificate):
+    return next(p for p in passages(xml) if p.findtext("c:idTechnique", namespaces=NS) == certificate.award_ref.hex)
+
+
+def test_a_postcode_is_sent_as_codepostal_never_as_codeinsee(mixed):
+    _certification, documents = mixed
+    first, second = rncp_awards(documents)
+    type(first).objects.filter(pk=first.pk).update(
+        holder_birth_place_code="69003", holder_birth_place_code_kind="postcode"
+    )
+    result = cdc.cdc_export()
+    xml = result.content(result.exports[0])
+    assert cdc.validation_errors(xml) == []
+    place = passage_of(xml, first).find(".//c:codeCommuneNaissance", NS)
+    assert place.findtext("c:codePostalNaissance/c:codePostal", namespaces=NS) == "69003"
+    assert place.find("c:codeInseeNaissance", NS) is None
+    assert passage_of(xml, second).findtext(".//c:codeInseeNaissance/c:codeInsee", namespaces=NS) == "75056"
+
+
+def test_a_birth_abroad_sends_the_insee_country_code(mixed):
+    _certification, documents = mixed
+    first, _second = rncp_awards(documents)
+    type(first).objects.filter(pk=first.pk).update(
+        holder_birth_place_code="",
+        holder_birth_place_code_kind="",
+        holder_birth_country="MA",
+        holder_birth_place_name="Rabat",
+    )
+    result = cdc.cdc_export()
+    xml = result.content(result.exports[0])
+    assert cdc.validation_errors(xml) == []
+    holder = passage_of(xml, first).find(".//c:titulaire", NS)
+    assert holder.findtext("c:codeCommuneNaissance/c:codeInseeNaissance/c:codeInsee", namespaces=NS) == "99350"
+    assert holder.findtext("c:codePaysNaissance", namespaces=NS) == "350"
+    assert holder.findtext("c:libelleCommuneNaissance", namespaces=NS) == "Rabat"
+
+
+def test_an_unclassified_code_is_held_back_with_the_field_to_correct(mixed):
+    _certification, documents = mixed
+    first, _second = rncp_awards(documents)
+    type(first).objects.filter(pk=first.pk).update(holder_birth_place_code_kind="")
+    type(first.path.candidate).objects.filter(pk=first.path.candidate_id).update(birth_place_code_kind="")
+    [blocked] = [a for a in cdc.awards(cdc.not_exported(cdc.eligible_certificates())) if not a.exportable]
+    assert blocked.certificate == first
+    assert blocked.fields == ["birth_place_code_kind"]
+    assert [a.certificate for a in cdc.cdc_export().excluded] == [first]
+
+
+def test_an_older_snapshot_takes_the_kind_from_the_candidate_when_the_code_is_the_same(mixed):
+    _certification, documents = mixed
+    first, _second = rncp_awards(documents)
+    type(first).objects.filter(pk=first.pk).update(holder_birth_place_code_kind="")
+    assert all(a.exportable for a in cdc.awards(cdc.not_exported(cdc.eligible_certificates())))
+
+
+def test_an_enrolment_after_the_award_is_refused_and_listed(mixed):
+    _certification, documents = mixed
+    first, second = rncp_awards(documents)
+    path = first.path
+    type(path).objects.filter(pk=path.pk).update(start_date=first.award_date + datetime.timedelta(days=1))
+    [blocked] = [a for a in cdc.awards(cdc.not_exported(cdc.eligible_certificates())) if not a.exportable]
+    assert blocked.certificate == first
+    assert "après la date de délivrance" in blocked.problems[0]
+    assert blocked.fields == ["start_date"]
+    result = cdc.cdc_export()
+    assert [a.certificate for a in result.excluded] == [first]
+    assert list(result.exports[0].certificates.all()) == [second]
+
+
+def test_an_implausible_birth_date_is_held_back(mixed):
+    _certification, documents = mixed
+    first, _second = rncp_awards(documents)
+    type(first).objects.filter(pk=first.pk).update(holder_birth_date=timezone.localdate() + datetime.timedelta(days=3))
+    [blocked] = [a for a in cdc.awards(cdc.not_exported(cdc.eligible_certificates())) if not a.exportable]
+    assert blocked.fields == ["birth_date"]

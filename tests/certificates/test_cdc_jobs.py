@@ -68,7 +68,7 @@ def test_the_job_page_shows_the_progress_while_the_export_runs(
     monkeypatch,
 ):
     """The export is one transaction: its progress is read from the cache while it runs."""
-    monkeypatch.setattr(cdc, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr("juries.certificates.cdc.export.PROGRESS_EVERY", 1)
     reported, seen = [], []
     real_write = cdc.write_flux
 
@@ -82,7 +82,7 @@ def test_the_job_page_shows_the_progress_while_the_export_runs(
 
         return real_write(*args, on_award=step, **kwargs)
 
-    monkeypatch.setattr(cdc, "write_flux", write)
+    monkeypatch.setattr("juries.certificates.cdc.export.write_flux", write)
     client.force_login(branch_admin)
     post_export(client, django_capture_on_commit_callbacks)
     [fragment] = seen
@@ -97,11 +97,11 @@ def test_the_job_page_shows_the_progress_while_the_export_runs(
 
 
 def test_the_progress_callback_is_called_every_n_awards_and_at_the_end(mixed, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(cdc, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr("juries.certificates.cdc.export.PROGRESS_EVERY", 1)
     calls = []
     cdc.cdc_export(progress=lambda done, total: calls.append((done, total)))
     assert calls == [(0, 2), (1, 2), (2, 2), (2, 2)]
-    monkeypatch.setattr(cdc, "PROGRESS_EVERY", 25)
+    monkeypatch.setattr("juries.certificates.cdc.export.PROGRESS_EVERY", 25)
     calls.clear()
     cdc.cdc_export(progress=lambda done, total: calls.append((done, total)))  # nothing left: 0 / 0
     assert calls == [(0, 0), (0, 0)]
@@ -129,7 +129,7 @@ def test_a_failed_export_is_recorded_on_the_job_and_writes_nothing(
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    monkeypatch.setattr(cdc, "validation_errors", lambda source: ["line 1: broken"])
+    monkeypatch.setattr("juries.certificates.cdc.export.validation_errors", lambda source: ["line 1: broken"])
     client.force_login(branch_admin)
     response = post_export(client, django_capture_on_commit_callbacks)
     job = CdcExportJob.objects.get()

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import etree
 
+from candidates.identity import insee_country_code
 from juries.certificates import cdc
 from tests.certificates.test_cdc import issue_all
 from tests.factories.candidates import CandidateFactory
@@ -73,9 +74,19 @@ def _tree_passage(parent, award):
     _el(person, "moisNaissance", birth.month)
     _el(person, "jourNaissance", birth.day)
     _el(person, "sexe", identity["sex"])
-    _el(_el(_el(person, "codeCommuneNaissance"), "codeInseeNaissance"), "codeInsee", identity["birth_place_code"])
+    commune = _el(person, "codeCommuneNaissance")
+    abroad = identity["birth_country"] != "FR"
+    country = insee_country_code(identity["birth_country"])
+    if abroad:
+        _el(_el(commune, "codeInseeNaissance"), "codeInsee", country)
+    elif identity["birth_place_code_kind"] == "postcode":
+        _el(_el(commune, "codePostalNaissance"), "codePostal", identity["birth_place_code"])
+    else:
+        _el(_el(commune, "codeInseeNaissance"), "codeInsee", identity["birth_place_code"])
     if identity["birth_place_name"]:
         _el(person, "libelleCommuneNaissance", identity["birth_place_name"][:60])
+    if abroad:
+        _el(person, "codePaysNaissance", country[2:])
 
 
 def tree_flux(certifier, awards, *, id_flux, now):
@@ -106,6 +117,14 @@ def tree_flux(certifier, awards, *, id_flux, now):
 # --- fixtures ------------------------------------------------------------------------------------
 
 
+# Born in Paris (INSEE code), in Lyon 3e (postcode), in Berlin (abroad).
+BIRTH_PLACES = [
+    {},
+    {"birth_place_code": "69003", "birth_place_code_kind": "postcode", "birth_place_name": "Lyon"},
+    {"birth_place_code": "", "birth_place_code_kind": "", "birth_place_name": "Berlin", "birth_country": "DE"},
+]
+
+
 def awards_of(branch, capture, count, *, code="cqp-serveur-restauration", title="Serveur en restauration"):
     certification, version = award_setup(branch, code=code, title=title)
     cdc_account(certification)
@@ -116,7 +135,9 @@ def awards_of(branch, capture, count, *, code="cqp-serveur-restauration", title=
             session,
             version=version,
             access_route="vae" if n % 3 == 0 else "continuing",
-            candidate=CandidateFactory(birth_name=names[n % len(names)], usage_name="Épouse B" if n % 4 == 0 else ""),
+            candidate=CandidateFactory(
+                birth_name=names[n % len(names)], usage_name="Épouse B" if n % 4 == 0 else "", **BIRTH_PLACES[n % 3]
+            ),
         )
         for n in range(count)
     ]
@@ -132,6 +153,8 @@ def test_the_streamed_flux_is_byte_for_byte_the_former_tree(branch, django_captu
     expected = tree_flux(certifier, awards, id_flux="X-1", now=now)
     assert cdc.build_flux(certifier, awards, id_flux="X-1", now=now) == expected
     assert b"Martin &amp; Fils" in expected and b"Dupont &lt;Jr&gt;" in expected
+    assert b"<cpf:codePostal>69003</cpf:codePostal>" in expected
+    assert b"<cpf:codeInsee>99109</cpf:codeInsee>" in expected and b"<cpf:codePaysNaissance>109<" in expected
     result = cdc.cdc_export()
     [export] = result.exports
     stored = result.content(export)
@@ -161,12 +184,14 @@ def test_validation_reads_a_file_incrementally(branch, django_capture_on_commit_
 def test_the_export_query_count_does_not_grow_with_the_awards(
     branch, django_capture_on_commit_callbacks, count, monkeypatch
 ):
-    monkeypatch.setattr(cdc, "CHUNK", 5)  # several chunks at 12 awards: one query more per chunk only
+    monkeypatch.setattr(
+        "juries.certificates.cdc.export.CHUNK", 5
+    )  # several chunks at 12 awards: one query more per chunk only
     awards_of(branch, django_capture_on_commit_callbacks, count)
     with CaptureQueriesContext(connection) as queries:
         result = cdc.cdc_export()
     assert result.content(result.exports[0]).count(b"<cpf:passageCertification>") == count
     chunks = -(-count // 5)
     # ids, lock, sort-out pass, certifications (+ branches, commissions), CDC accounts, one per
-    # chunk, export row, its awards, audit; plus savepoints.
-    assert len(queries) == 12 + chunks, [q["sql"][:80] for q in queries]
+    # chunk, export row, its awards, their CDC status, audit; plus savepoints.
+    assert len(queries) == 13 + chunks, [q["sql"][:80] for q in queries]

@@ -4,7 +4,7 @@ from lxml import etree
 
 from juries.certificates import cdc
 from juries.certificates import demo as certificates_demo
-from juries.certificates.models import CdcExport, Certificate, CertificateState
+from juries.certificates.models import CdcExport, CdcReport, CdcStatus, Certificate, CertificateState
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,11 @@ def test_demo_certificates_revocation_and_a_valid_cdc_export(tmp_path):
     assert eligible and set(export.certificates.all()) == eligible
     ids = {e.text for e in etree.fromstring(xml).iter(f"{{{cdc.NS}}}idTechnique")}
     assert ids == {c.award_ref.hex for c in eligible}
+    # The CDC's report of that export: one award rejected, the others accepted (issue 20).
+    [report] = CdcReport.objects.all()
+    assert report.rejected == 1 and report.accepted == len(eligible) - 1
+    assert Certificate.objects.filter(cdc_status=CdcStatus.REJECTED).count() == 1
     # Idempotent: a second run creates nothing.
-    counts = (Certificate.objects.count(), CdcExport.objects.count())
+    counts = (Certificate.objects.count(), CdcExport.objects.count(), CdcReport.objects.count())
     certificates_demo.seed({})
-    assert (Certificate.objects.count(), CdcExport.objects.count()) == counts
+    assert (Certificate.objects.count(), CdcExport.objects.count(), CdcReport.objects.count()) == counts

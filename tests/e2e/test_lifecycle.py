@@ -116,6 +116,7 @@ def sign_up_and_enrol(page, steps):
     page.locator("#id_sex").select_option("F")
     page.locator("#id_birth_date").fill("1996-04-12")
     page.locator("#id_birth_place_code").fill("69123")
+    page.locator("#id_birth_place_code_kind_0").check()  # INSEE commune code
     page.locator("#id_birth_place_name").fill("Lyon")
     page.locator("#id_status").select_option("employee")
     page.locator("#id_employer_name").fill("Brasserie du Parc")

@@ -15,6 +15,7 @@ class CandidateFactory(factory.django.DjangoModelFactory):
     sex = models.Sex.FEMALE
     birth_date = datetime.date(1990, 5, 17)
     birth_place_code = "75056"
+    birth_place_code_kind = "insee"
     birth_place_name = "Paris"
     birth_country = "FR"
     email = factory.Sequence(lambda n: f"candidat{n}@example.org")

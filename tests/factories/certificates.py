@@ -86,6 +86,8 @@ def final_decision(
         state=PATH_STATE[outcome],
         candidate=candidate or CandidateFactory(),
         access_route=access_route,
+        # Enrolled before the award (the CDC refuses an enrolment after it).
+        start_date=(session.award_date or session.date) - datetime.timedelta(days=180),
     )
     dossier = jury.Dossier.objects.create(session=session, path=path, is_open=False)
     decision = jury.Decision.objects.create(dossier=dossier, outcome=outcome, state=state)

@@ -122,6 +122,7 @@ def url_kwargs(w) -> dict:
         "habilitation-end": {"pk": w.habilitation.pk},
         "equivalence-detail": {"pk": w.equivalence.pk},
         "candidate-detail": {"pk": w.candidate_a.pk},
+        "candidate-identity": {"pk": w.candidate_a.pk},
         "path-detail": {"pk": p.pk},
         "path-transition": {"pk": p.pk, "name": "withdraw"},
         "assessment-detail": {"pk": w.assessment.pk},
@@ -138,6 +139,7 @@ def url_kwargs(w) -> dict:
         "certificate-detail": {"pk": cert.pk},
         "certificate-reissue": {"pk": cert.pk},
         "certificate-revoke": {"pk": cert.pk},
+        "certificate-cdc-redeposit": {"pk": cert.pk},
         "funding-line-detail": {"pk": fl.pk},
         "funding-line-transitions": {"pk": fl.pk, "name": "approve"},
         "certifications:certification": {"pk": w.certification.pk},
@@ -175,6 +177,7 @@ def url_kwargs(w) -> dict:
         "candidates:assessment_create": {"pk": p.pk, "block_pk": w.blocks[1].pk},
         "candidates:gdpr_export": {},
         "candidates:gdpr_anonymise": {"pk": w.candidate_a.pk},
+        "candidates:candidate_identity": {"pk": w.candidate_a.pk},
         "certificates:verify_json": {"code": cert.verification_code},
         "certificates:verify": {"code": cert.verification_code},
         "certificates:badge": {"code": cert.verification_code},
@@ -192,6 +195,7 @@ def url_kwargs(w) -> dict:
         "certificates:cdc_download": {"pk": 999999},  # no export in the world: 404 for everyone
         "certificates:cdc_job": {"pk": cdc_job.pk},
         "certificates:cdc_job_progress": {"pk": cdc_job.pk},
+        "certificates:cdc_redeposit": {"pk": cert.pk},
         "juries:session_detail": {"pk": s.pk},
         "juries:member_add": {"pk": s.pk},
         "juries:member_remove": {"pk": s.pk, "member_pk": w.member_a.pk},
@@ -353,6 +357,9 @@ MATRIX = {
     "candidate-detail": {
         "GET": "401 200 404 200 404 200 404 200 404 200 404 200",
     },
+    "candidate-identity": {
+        "PATCH": "401 403 404 403 404 403 404 200 404 200 404 200",
+    },
     "candidate-list": {
         "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
         "POST": "401 400 400 400 400 400 400 400 400 400 400 400",
@@ -397,6 +404,10 @@ MATRIX = {
     },
     "candidates:admissibility_requests": {
         "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
+    },
+    "candidates:candidate_identity": {
+        "GET": "302 302 404 302 404 302 404 200 404 200 404 200",
+        "POST": "302 302 404 302 404 302 404 200 404 200 404 200",
     },
     "candidates:gdpr_anonymise": {
         "POST": "302 302 404 302 404 302 404 302 404 302 404 302+",
@@ -454,6 +465,13 @@ MATRIX = {
     "certificate-list": {
         "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
     },
+    "certificate-cdc-redeposit": {
+        "POST": "401 403 404 404 404 404 404 400 404 404 404 400",
+    },
+    "certificate-cdc-reports": {
+        # multipart only: the matrix posts JSON, refused as 415 once the permission is checked
+        "POST": "401 403 403 403 403 403 403 415 415 403 403 415",
+    },
     "certificate-reissue": {
         "POST": "401 403 404 404 404 404 404 400 404 404 404 400",
     },
@@ -500,8 +518,17 @@ MATRIX = {
     "certificates:cdc_export": {
         "POST": "302 403 403 403 403 403 403 302+ 302+ 403 403 302+",
     },
+    "certificates:cdc_check": {
+        "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
+    },
     "certificates:cdc_job": {
         "GET": "302 403 403 403 403 403 403 200 404 403 403 200",
+    },
+    "certificates:cdc_redeposit": {
+        "POST": "302 403 403 403 403 403 403 302 404 403 403 302",
+    },
+    "certificates:cdc_report_upload": {
+        "POST": "302 403 403 403 403 403 403 302 302 403 403 302",
     },
     "certificates:cdc_job_progress": {
         "GET": "302 403 403 403 403 403 403 200 404 403 403 200",

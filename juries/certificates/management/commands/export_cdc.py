@@ -1,4 +1,4 @@
-"""python manage.py export_cdc --output PATH [--certification CODE] [--since YYYY-MM-DD]
+"""python manage.py export_cdc --output PATH [--certification CODE] [--since YYYY-MM-DD] [--check-only]
 
 Writes the accrochage flux of every award not exported yet (one file per certifier: with
 several, the certifier's CDC id is added to the file name) and lists the awards left out
@@ -29,19 +29,35 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", required=True, help="file to write (.xml)")
+        parser.add_argument("--output", default="", help="file to write (.xml)")
         parser.add_argument("--certification", default="", help="certification code")
         parser.add_argument("--since", default="", help="awards from this date (YYYY-MM-DD)")
+        parser.add_argument(
+            "--check-only", action="store_true", help="list the awards the CDC would reject, write nothing"
+        )
 
-    def handle(self, *args, output, certification, since, **options):
+    def _report(self, held_back) -> None:
+        """The pre-deposit check: every award held back, with what to correct."""
+        self.stderr.write(f"Pre-deposit check: {len(held_back)} award(s) held back (the CDC would reject them)")
+        for award in held_back:
+            c = award.certificate
+            fields = f" [correct: {', '.join(award.fields)}]" if award.fields else ""
+            self.stderr.write(f"left out {c.number} ({c.holder_name}): {', '.join(map(str, award.problems))}{fields}")
+
+    def handle(self, *args, output, certification, since, check_only=False, **options):
         since_date = _date(since) if since else None
+        if check_only:
+            qs = cdc.not_exported(cdc.eligible_certificates(certification_code=certification, since=since_date))
+            held_back = [a for a in cdc.awards(qs) if not a.exportable]
+            self._report(held_back)
+            return
+        if not output:
+            raise CommandError("--output is required to write the flux (or --check-only)")
         try:
             result = cdc.cdc_export(certification_code=certification, since=since_date)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
-        for award in result.excluded:
-            c = award.certificate
-            self.stderr.write(f"left out {c.number} ({c.holder_name}): {', '.join(map(str, award.problems))}")
+        self._report(result.excluded)
         if not result.exports:
             self.stdout.write("No award to export.")
             return
