@@ -52,6 +52,9 @@ CLOSED_CANDIDATES = [
     ("jury-demo-4", "Esnault", "Clara", "F", "all"),
     ("jury-demo-5", "Fabre", "Léon", "M", "some"),
 ]
+# The demo logins (cqp_portal/accounts/demo.py) of the closed session's candidates, so that a
+# holder can download their own certificate or attestation.
+HOLDER_LOGINS = {"jury-demo-4": "titulaire@demo.cqp.fr", "jury-demo-5": "attestation@demo.cqp.fr"}
 
 
 def seed(context: dict) -> None:
@@ -108,10 +111,11 @@ def _member(email, first_name, last_name) -> User:
 def _ready_path(certification, spec, evaluator, planner) -> Path:
     """A path ready for jury, positioned and assessed block by block (created as an import would)."""
     key, birth_name, first_name, sex, outcomes = spec
-    email = f"{key}@demo.cqp.fr"
+    email = HOLDER_LOGINS.get(key, f"{key}@demo.cqp.fr")
     candidate = Candidate.objects.filter(email=email).first()
     if candidate is None:
         candidate = Candidate.objects.create(
+            user=User.objects.filter(email=email).first(),
             birth_name=birth_name,
             first_names=first_name,
             sex=sex,

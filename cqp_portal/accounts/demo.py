@@ -13,6 +13,9 @@ DEMO_USERS = [
     ("organisme@demo.cqp.fr", "Olivier", "Faure", Role.PROVIDER_STAFF, "provider", "Institut Vatel Formation", False),
     ("financeur@demo.cqp.fr", "Fatima", "Benali", Role.FUNDER_OFFICER, "funder", "AKTO", False),
     ("candidat@demo.cqp.fr", "Camille", "Durand", Role.CANDIDATE, None, None, False),
+    # The holders of the demo's closed jury session (juries/demo.py): a certificate and a partial award.
+    ("titulaire@demo.cqp.fr", "Clara", "Esnault", Role.CANDIDATE, None, "certificat délivré", False),
+    ("attestation@demo.cqp.fr", "Léon", "Fabre", Role.CANDIDATE, None, "validation partielle", False),
     ("staff@demo.cqp.fr", "Sophie", "Martin", None, None, None, True),
 ]
 
