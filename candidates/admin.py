@@ -18,13 +18,20 @@ class PathBlockInline(ReadOnlyInline):
     model = models.PathBlock
 
 
+class ExperienceRecordInline(ReadOnlyInline):
+    """The VAE experience the candidate declared (frozen once the admissibility request is sent)."""
+
+    model = models.ExperienceRecord
+    exclude = ["blocks"]
+
+
 @admin.register(models.Path)
 class PathAdmin(ReadOnlyAdmin):
     list_display = ["pk", "candidate", "certification", "state", "access_route", "created_at"]
     list_filter = ["state", "access_route"]
     search_fields = ["candidate__birth_name", "candidate__first_names", "certification__title"]
     list_select_related = ["candidate", "certification"]
-    inlines = [PathBlockInline]
+    inlines = [PathBlockInline, ExperienceRecordInline]
 
 
 @admin.register(models.Course)

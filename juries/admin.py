@@ -15,11 +15,17 @@ class DossierInline(ReadOnlyInline):
     model = models.Dossier
 
 
+class MinutesApprovalInline(ReadOnlyInline):
+    """Who approved which version of the PV (its SHA-256), with which second factor."""
+
+    model = models.MinutesApproval
+
+
 @admin.register(models.JurySession)
 class JurySessionAdmin(ReadOnlyAdmin):
     list_display = ["pk", "title", "date", "state", "award_date"]
     list_filter = ["state"]
-    inlines = [JuryMemberInline, DossierInline]
+    inlines = [JuryMemberInline, DossierInline, MinutesApprovalInline]
 
 
 @admin.register(models.MemberLink)

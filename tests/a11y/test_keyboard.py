@@ -106,7 +106,10 @@ def test_candidate_enrols_and_adds_a_document_with_the_keyboard_only(page, branc
     assert kind["outline"]
     button = tab_to(page, lambda s: s["tag"] == "button" and s["text"] == "Ajouter le document")
     assert button["outline"]
-    page.keyboard.press("Enter")
+    # The form posts to /parcours/ and comes back to it: wait for that navigation, not the URL
+    # (already /parcours/), or the message would be read before the upload is answered.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_url("**/parcours/")
     settle(page)
     assert "Le document est ajouté à votre dossier" in page.locator(".messages").inner_text()

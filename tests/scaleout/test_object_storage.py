@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from candidates.models import Evidence, PathState
 from juries.certificates import cdc, services
-from juries.certificates.models import Certificate, CertificateState
+from juries.certificates.models import CdcExport, Certificate, CertificateState
 from tests.factories.candidates import CandidateFactory, PathFactory
 from tests.factories.certificates import award_setup, cdc_account, closed_session, final_decision
 from tests.factories.certifications import published_version
@@ -121,7 +121,7 @@ def test_the_cdc_export_is_written_to_the_bucket_and_served_to_the_branch_admini
     with django_capture_on_commit_callbacks(execute=True):
         services.certificate_issue_for_decision(decision=final_decision(session, version=version))
     call_command("export_cdc", "--output", str(tmp_path / "flux.xml"), stdout=io.StringIO())
-    newest = s3_media.read(cdc.CdcExport.objects.latest("pk").file.name)
+    newest = s3_media.read(CdcExport.objects.latest("pk").file.name)
     assert (tmp_path / "flux.xml").read_bytes() == newest
 
 

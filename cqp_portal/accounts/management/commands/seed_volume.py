@@ -486,6 +486,7 @@ class Command(BaseCommand):
             "training_provider_id",
             "admissibility_requested_on",
             "admissibility_decided_on",
+            "admissibility_deemed",
             "created_at",
             "updated_at",
         ]
@@ -520,6 +521,7 @@ class Command(BaseCommand):
                     (created + datetime.timedelta(days=30)).date()
                     if vae and state not in (PathState.DRAFT, PathState.REGISTERED, PathState.ADMISSIBILITY)
                     else None,
+                    False,  # decided explicitly (a deemed admissibility is the beat task's, never seeded)
                     created,
                     created,
                 )
