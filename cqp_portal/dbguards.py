@@ -135,6 +135,8 @@ def _published_content(apps) -> dict[str, str]:
         ("Competency", "block"),
         ("EvaluationModality", "block"),
         ("Criterion", "block"),
+        # The block correspondence recorded when the version was published (version_mapping.py).
+        ("BlockVersionMapping", "version"),
     ):
         table = apps.get_model("certifications", name)._meta.db_table
         # A missing version or block (deleted earlier in the same cascade) was a draft.

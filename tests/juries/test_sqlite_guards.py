@@ -139,3 +139,15 @@ def test_the_content_of_a_published_version_is_frozen(db):
     refused(db, "DELETE FROM certifications_competency WHERE id = ?", [competency], "published-version")
     with pytest.raises(sqlite3.IntegrityError, match="cqp-integrity:published-version"):
         insert(db, "certifications_criterion", block_id=block, text="Nouveau critère", order=1)
+
+
+def test_the_block_correspondence_of_a_published_version_is_frozen(db):
+    versions, mappings = "certifications_referentialversion", "certifications_blockversionmapping"
+    draft = insert(db, versions, certification_id=1, number=3, state="draft")
+    # Written while the version is still a draft, in the publication's transaction.
+    row = insert(db, mappings, version_id=draft, old_block_id=1, new_block_id=2, automatic=0)
+    db.execute(f"UPDATE {versions} SET state = 'published' WHERE id = ?", [draft])  # noqa: S608
+    refused(db, f"UPDATE {mappings} SET new_block_id = 3 WHERE id = ?", [row], "published-version")  # noqa: S608
+    refused(db, f"DELETE FROM {mappings} WHERE id = ?", [row], "published-version")  # noqa: S608
+    with pytest.raises(sqlite3.IntegrityError, match="cqp-integrity:published-version"):
+        insert(db, mappings, version_id=draft, old_block_id=4, new_block_id=5, automatic=0)
