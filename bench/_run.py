@@ -103,6 +103,9 @@ def stack_env(port: int, work: Path) -> dict:
         "BENCH_STATIC_ROOT": str(work / "static"),
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{base_url}/cqp",
+        # Every document is sealed (issue 19): the production profile has no seal of its own here,
+        # so the labelled demo seal under var/seal/ stands in (same pyHanko work per PDF).
+        "SEAL_DEMO": "true",
     }
 
 

@@ -46,7 +46,7 @@ def targets() -> dict:
 
     from candidates.models import Path as CandidatePath
     from cqp_portal.accounts.management.commands import seed_volume as sv
-    from cqp_portal.accounts.models import User
+    from cqp_portal.accounts.models import TokenSecondFactor, User
     from juries.models import JurySession
 
     users = {
@@ -55,6 +55,9 @@ def targets() -> dict:
     }
     cookie = {email: {"Cookie": _session_cookie(user)} for email, user in users.items()}
     token, _ = Token.objects.get_or_create(user=users[sv.BENCH_ADMIN])
+    # As the token endpoint leaves it when the TOTP code was given (issue 16): the branch
+    # administrator's role requires the second factor on the API too.
+    TokenSecondFactor.objects.get_or_create(token=token)
     api = {"Authorization": f"Token {token.key}", "Accept": "application/json"}
     grid = JurySession.objects.get(title=sv.GRID_SESSION_TITLE)
     admin_path = CandidatePath.objects.filter(certification__code="vol-cqp-000").order_by("pk").first()
