@@ -112,3 +112,11 @@ def test_other_roles_are_refused(request, persona):
 
 def test_unknown_format_is_a_404(branch_admin):
     assert fetch(branch_admin, format="pdf").status_code == 404
+
+
+def test_the_statistics_page_links_to_the_export(branch_admin, renewal_dataset, certification):
+    client = Client()
+    client.force_login(branch_admin)
+    html = client.get(reverse("statistics:dashboard"), {"certification": certification.pk}).content.decode()
+    assert f"{URL}?format=xlsx&amp;certification={certification.pk}" in html
+    assert "Chiffres du dossier de renouvellement, toutes années (XLSX)" in html
