@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Accrochage within 3 months (domain.md): reminders to the branch at 60 and 80 days, once each.
     "certificates-cdc-deadlines": {"task": "certificates.cdc_flag_deadlines", "schedule": crontab(hour=6, minute=15)},
+    # Registration at the RNCP/RS ending: reminders to the branch at 12 and 6 months, once each.
+    "certifications-registration-renewals": {
+        "task": "certifications.flag_ending_registrations",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # --- REST API ---

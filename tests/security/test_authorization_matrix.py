@@ -938,6 +938,10 @@ MATRIX = {
         # POST: compute the figures again, then back to the page.
         "POST": "302 403 403 403 403 403 403 302 302 403 403 302",
     },
+    # The renewal file's figures (CSV/XLSX): the statistics' readers only.
+    "statistics:renewal_export": {
+        "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
+    },
     "unnamed api/v1/^.*$": {
         "GET": "404 404 404 404 404 404 404 404 404 404 404 404",
         "POST": "404 404 404 404 404 404 404 404 404 404 404 404",
