@@ -323,6 +323,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "kind" field with different choices: name each enum explicitly.
     "ENUM_NAME_OVERRIDES": {"ModalityKindEnum": "certifications.models.ModalityKind"},
+    # /verify/<code>.json is a plain Django view (public, outside /api/v1/): added by a hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "juries.certificates.schema_public.add_public_verification",
+    ],
 }
 
 # Shared by every web process in production (login throttling, rate limits): Redis. Without
