@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from certifications import models
+from cqp_portal.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(models.Opco)
@@ -144,3 +145,10 @@ class ImportJobAdmin(admin.ModelAdmin):
 class HabilitationAdmin(admin.ModelAdmin):
     list_display = ["certification", "kind", "training_provider", "evaluator", "valid_from", "valid_until"]
     list_filter = ["kind"]
+
+
+@admin.register(models.RegistrationReminder)
+class RegistrationReminderAdmin(ReadOnlyAdmin):
+    """Written by the beat task before its e-mail: read-only, or a reminder could be forged or lost."""
+
+    list_display = ["registration", "months", "end_date", "sent_at"]

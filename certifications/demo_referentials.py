@@ -5,7 +5,9 @@ import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
+from candidates.models import add_months
 from certifications import services
 from certifications.exchange import write_content
 from certifications.models import (
@@ -253,7 +255,8 @@ CERTIFICATIONS = [
         "title": "CQPI Tuteur en entreprise",
         "branches": ["1979", "3248"],
         "nsf_codes": ["333t"],
-        "registration": {"number": "RNCP38004", "level": 4, "routes": ALL_ROUTES},
+        # Ends 5 months after the seeding: "Ma branche" shows the renewal section (issue 20.3).
+        "registration": {"number": "RNCP38004", "level": 4, "routes": ALL_ROUTES, "ends_in_months": 5},
         "rules": {
             "requires_ratification": True,
             "appeal_policy": AppealPolicy.REASONED,
@@ -325,7 +328,11 @@ def _certification(spec, branches) -> Certification:
             number=registration["number"],
             level=registration["level"],
             decision_date=datetime.date(2024, 3, 1),
-            end_date=datetime.date(2029, 3, 1),
+            end_date=(
+                add_months(timezone.localdate(), registration["ends_in_months"])
+                if "ends_in_months" in registration
+                else datetime.date(2029, 3, 1)
+            ),
             access_routes=registration["routes"],
         )
     return certification

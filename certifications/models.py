@@ -617,4 +617,5 @@ class ImportJob(models.Model):
 
 # The correspondence between versions lives in its own module; imported here so that Django
 # registers it with the app's models.
+from certifications.renewal_models import RegistrationReminder  # noqa: E402, F401
 from certifications.version_mapping_models import BlockVersionMapping  # noqa: E402, F401

@@ -13,3 +13,18 @@ def import_register(job_id: int) -> str:
     if job is None:
         return "missing"
     return run_job(job).state
+
+
+@shared_task(name="certifications.flag_ending_registrations")
+def flag_ending_registrations() -> int:
+    """Daily: records the 12- and 6-month reminders due; idempotent (one row per threshold)."""
+    from certifications.renewals import flag_ending_registrations as flag
+
+    return flag()
+
+
+@shared_task(name="certifications.send_registration_reminders")
+def send_registration_reminders(reminder_ids: list[int]) -> int:
+    from certifications.renewals import send_registration_reminders as send
+
+    return send(reminder_ids)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from certifications import forms, selectors, services
+from certifications import forms, renewals, selectors, services
 from certifications.diff import diff_versions
 from certifications.exchange import export_version
 from certifications.models import (
@@ -58,10 +58,20 @@ def workspace(request):
     assignments = request.user.roles.filter(role=Role.BRANCH_ADMIN).select_related("branch__opco")
     certifications = list(selectors.administered_certifications(request.user))
     jobs = ImportJob.objects.filter(created_by=request.user)[:5]
+    # Renewals: the ending registrations come from the list above (no query); the paths at
+    # risk are one query, whatever the number of certifications.
+    ending = renewals.ending_registrations(certifications)
+    at_risk = list(renewals.paths_at_risk([c.pk for c in certifications]))
     return render(
         request,
         "certifications/workspace.html",
-        {"assignments": assignments, "certifications": certifications, "jobs": jobs},
+        {
+            "assignments": assignments,
+            "certifications": certifications,
+            "jobs": jobs,
+            "ending": ending,
+            "at_risk": at_risk,
+        },
     )
 
 

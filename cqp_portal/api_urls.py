@@ -3,10 +3,12 @@
 from django.urls import include, path, re_path
 
 from cqp_portal.accounts.api import TokenView
+from cqp_portal.accounts.api_me import MeView
 from cqp_portal.api import NotFoundView
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("me/", MeView.as_view(), name="api-me"),
     path("", include("certifications.api_urls")),
     path("", include("candidates.api_urls")),
     path("", include("juries.api_urls")),

@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Accrochage within 3 months (domain.md): reminders to the branch at 60 and 80 days, once each.
     "certificates-cdc-deadlines": {"task": "certificates.cdc_flag_deadlines", "schedule": crontab(hour=6, minute=15)},
+    # Registration at the RNCP/RS ending: reminders to the branch at 12 and 6 months, once each.
+    "certifications-registration-renewals": {
+        "task": "certifications.flag_ending_registrations",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # --- REST API ---
@@ -318,6 +323,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "kind" field with different choices: name each enum explicitly.
     "ENUM_NAME_OVERRIDES": {"ModalityKindEnum": "certifications.models.ModalityKind"},
+    # /verify/<code>.json is a plain Django view (public, outside /api/v1/): added by a hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "juries.certificates.schema_public.add_public_verification",
+    ],
 }
 
 # Shared by every web process in production (login throttling, rate limits): Redis. Without

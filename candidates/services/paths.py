@@ -18,6 +18,7 @@ from cqp_portal import policy
 from cqp_portal.accounts.models import Role
 from cqp_portal.audit.services import audit_record
 from cqp_portal.errors import RuleViolation
+from cqp_portal.policy.roles import provider_ids
 
 
 def latest_published_version(certification):
@@ -54,6 +55,11 @@ def path_create(
         previous_path=previous_path,
         created_by=by,
     )
+    if training_provider is None and provider_ids(by) and not policy.allowed(by, "path.create", path):
+        # Provider staff enrol candidates on the paths their organisation prepares: without the
+        # provider the path is not theirs. Say which field is missing rather than a bare 403.
+        message = _("Choose your training provider: you enrol candidates on the paths it prepares.")
+        raise RuleViolation(message, code="required", field="training_provider")
     policy.require(by, "path.create", path)
     if version is None:
         raise RuleViolation(

@@ -6,4 +6,5 @@ app_name = "statistics"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("renouvellement/", views.renewal_export, name="renewal_export"),
 ]

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -286,3 +286,46 @@ def _number(value) -> str:
 
 def _block_item(row: dict) -> str:
     return f"{row['label']} — {row['certification']} v{row['version']}"
+
+
+@login_required
+@role_required(Role.BRANCH_ADMIN)
+@require_http_methods(["GET"])
+def renewal_export(request):
+    """The renewal file's figures (certified per year and route, success per block), every year,
+    for one certification of the user's branches or all of them; ``format`` csv or xlsx."""
+    from cqp_portal.statistics import renewal
+
+    requested = _requested_certification(request)
+    kind = request.GET.get("format", "xlsx")
+    if kind not in ("csv", "xlsx"):
+        raise Http404
+    if request.user.is_staff:
+        certifications = list(Certification.objects.filter(pk=requested)) if requested else None
+        ids = (
+            [c.pk for c in certifications]
+            if certifications is not None
+            else list(Certification.objects.filter(paths__isnull=False).values_list("pk", flat=True).distinct())
+        )
+    else:
+        certifications = _certifications(request.user, requested)
+        ids = [c.pk for c in certifications]
+        if requested is not None:
+            ids = [requested] if requested in ids else []
+    if requested is not None and not ids:
+        # Another branch's certification: its existence is not revealed.
+        raise Http404
+    # French labels (access routes) whatever the user's language: the file goes to France compétences.
+    with translation.override("fr"):
+        figures = renewal.renewal_figures(ids)
+    selected = next((c for c in certifications or [] if c.pk == requested), None)
+    stem = f"renouvellement-{selected.code if selected else 'toutes'}-{timezone.localdate():%Y%m%d}"
+    if kind == "csv":
+        response = HttpResponse(renewal.renewal_csv(figures), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            renewal.renewal_xlsx(figures),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{kind}"'
+    return response

@@ -141,10 +141,35 @@ def template_name(certificate) -> str:
     return f"certificates/pdf/{certificate.kind}.html"
 
 
+# Characters of text the title and the block list may carry before the layout tightens
+# (see ``density``). Measured on the France compétences sample: a 72-character title with
+# 10 blocks (~900) still fits at the "compact" size; 12 long blocks (~1,800) need "dense".
+COMPACT_FROM = 600
+DENSE_FROM = 1100
+# A block row costs about as much height as this many characters of title (code, borders).
+BLOCK_ROW_CHARS = 25
+
+
+def density(certificate, blocks) -> str:
+    """A CSS class on the page, from how much text the variable parts carry: one A4 page must
+    hold the whole document, closing sentence and number included, whatever the register's
+    longest titles and block lists. Counting characters costs nothing; measuring a first
+    render and retrying would double the render time."""
+    titles = [b.title for b in blocks]
+    if certificate.block_id:
+        titles.append(certificate.block.title)
+    size = len(certificate.certification_title) + sum(len(t) + BLOCK_ROW_CHARS for t in titles)
+    if size >= DENSE_FROM:
+        return "dense"
+    return "compact" if size >= COMPACT_FROM else ""
+
+
 def document_html(certificate) -> str:
+    blocks = list(certificate.blocks.all())
     context = {
         "c": certificate,
-        "blocks": list(certificate.blocks.all()),
+        "blocks": blocks,
+        "density": density(certificate, blocks),
         "qr_src": qr_png_data_uri(certificate.verification_url),
         "logo_url": branch_logo_url(certificate),
     }

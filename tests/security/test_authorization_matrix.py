@@ -337,6 +337,9 @@ MATRIX = {
     "api-root": {
         "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
     },
+    "api-me": {
+        "GET": "401 200 200 200 200 200 200 200 200 200 200 200",
+    },
     "api-token": {
         "POST": "400 400 400 400 400 400 400 400 400 400 400 400",
         "DELETE": "401 204 204 204 204 204 204 204 204 204 204 204",
@@ -937,6 +940,10 @@ MATRIX = {
         "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
         # POST: compute the figures again, then back to the page.
         "POST": "302 403 403 403 403 403 403 302 302 403 403 302",
+    },
+    # The renewal file's figures (CSV/XLSX): the statistics' readers only.
+    "statistics:renewal_export": {
+        "GET": "302 403 403 403 403 403 403 200 200 403 403 200",
     },
     "unnamed api/v1/^.*$": {
         "GET": "404 404 404 404 404 404 404 404 404 404 404 404",
