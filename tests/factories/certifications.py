@@ -19,7 +19,9 @@ class BranchFactory(factory.django.DjangoModelFactory):
         model = models.Branch
 
     name = factory.Sequence(lambda n: f"Branche {n}")
-    idcc = factory.Sequence(lambda n: f"{(n % 9000) + 1000:04d}")
+    # 5000-8999: never one of the real IDCC codes the personas, demo and tests name (1979, 3248...)
+    # nor seed_volume's 9000+, whatever the number of branches created before in the session.
+    idcc = factory.Sequence(lambda n: f"{(n % 4000) + 5000:04d}")
     opco = factory.SubFactory(OpcoFactory)
 
 
