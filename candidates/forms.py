@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from candidates.identity import IDENTITY_FIELDS
 from candidates.models import (
     AccessRoute,
     AssessmentOutcome,
@@ -33,15 +34,7 @@ class CandidateForm(forms.ModelForm):
     class Meta:
         model = Candidate
         fields = [
-            "birth_name",
-            "usage_name",
-            "first_names",
-            "sex",
-            "birth_date",
-            "birth_place_code",
-            "birth_place_code_kind",
-            "birth_place_name",
-            "birth_country",
+            *IDENTITY_FIELDS,
             "email",
             "phone",
             "status",
@@ -278,15 +271,7 @@ class CsvImportForm(forms.Form):
 
 
 CSV_COLUMNS = [
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_date",
-    "birth_place_code",
-    "birth_place_code_kind",
-    "birth_place_name",
-    "birth_country",
+    *IDENTITY_FIELDS,
     "email",
     "phone",
     "status",

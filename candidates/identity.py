@@ -17,6 +17,20 @@ import phonenumbers
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The holder's identity as the certificate snapshots it and the CDC matches it (domain.md,
+# "Accrochage"): one list for the form, the services, the CSV import and the CDC checks.
+IDENTITY_FIELDS = (
+    "birth_name",
+    "usage_name",
+    "first_names",
+    "sex",
+    "birth_date",
+    "birth_place_code",
+    "birth_place_code_kind",
+    "birth_place_name",
+    "birth_country",
+)
+
 FRANCE = "FR"
 MINIMUM_AGE = 15  # younger than this on the enrolment date: not a plausible candidate
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)  # the CDC schema's anneeNaissance starts at 1900

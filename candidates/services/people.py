@@ -4,6 +4,7 @@ role and profile together), and the all-or-nothing CSV import."""
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from candidates.identity import IDENTITY_FIELDS
 from candidates.models import Candidate
 from cqp_portal import policy
 from cqp_portal.accounts.models import Role, RoleAssignment
@@ -11,15 +12,7 @@ from cqp_portal.audit.services import audit_record
 from cqp_portal.errors import RuleViolation
 
 CANDIDATE_FIELDS = (
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_date",
-    "birth_place_code",
-    "birth_place_code_kind",
-    "birth_place_name",
-    "birth_country",
+    *IDENTITY_FIELDS,
     "email",
     "phone",
     "address",

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates import identity as identity_rules
+from candidates.identity import IDENTITY_FIELDS
 from candidates.models import add_months
 from cqp_portal import policy
 from juries.certificates.models import CdcCertifier, CdcStatus, Certificate, CertificateKind, CertificateState
@@ -92,19 +93,6 @@ def _cpf_file_numbers(path_ids) -> dict[int, str]:
     for path_id, number in rows:
         result.setdefault(path_id, number)
     return result
-
-
-IDENTITY_FIELDS = (
-    "birth_name",
-    "usage_name",
-    "first_names",
-    "sex",
-    "birth_date",
-    "birth_place_code",
-    "birth_place_code_kind",
-    "birth_place_name",
-    "birth_country",
-)
 
 
 def _identity(certificate) -> dict:
